@@ -1,0 +1,10 @@
+/** mta4j core: the SMTP server, the pipeline and its SPIs. */
+module org.mta4j.core {
+  requires org.slf4j;
+  requires org.bouncycastle.provider;
+  requires org.bouncycastle.pkix;
+
+  exports org.mta4j;
+  exports org.mta4j.server;
+  exports org.mta4j.smtp;
+}

@@ -1,0 +1,407 @@
+package org.mta4j;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import org.mta4j.server.Authenticator;
+import org.mta4j.server.BareLineEndings;
+import org.mta4j.server.Listener;
+import org.mta4j.server.MessageHandler;
+import org.mta4j.server.SmtpPolicy;
+import org.mta4j.server.internal.Cidr;
+import org.mta4j.server.internal.InetLiterals;
+import org.mta4j.server.internal.PemTls;
+import org.mta4j.server.internal.ServerConfig;
+import org.mta4j.server.internal.SmtpServer;
+
+/**
+ * An embedded Mail Transfer Agent: an ESMTP server that an application starts in-process.
+ *
+ * <p>Built with {@link #builder()}; immutable once built. {@link #start()} binds the listeners;
+ * {@link #close()} stops accepting and lets sessions finish for up to {@link
+ * Builder#shutdownGrace(Duration)}. Thread-safe.
+ *
+ * <pre>{@code
+ * try (Mta mta = Mta.builder()
+ *         .hostname("mx.example.org")
+ *         .listener(Listener.smtp("0.0.0.0", 25))
+ *         .localDomains("example.org")
+ *         .tlsFromPem(Path.of("/etc/letsencrypt/live/mx/fullchain.pem"),
+ *                     Path.of("/etc/letsencrypt/live/mx/privkey.pem"))
+ *         .messageHandler((envelope, content) -> {
+ *           store(envelope, content.open());
+ *           return Decision.accept();
+ *         })
+ *         .build()) {
+ *   mta.start();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Security defaults: a closed relay (recipients only in {@code localDomains}, unless the client
+ * is in {@code trustedNetworks} — loopback by default — or authenticated); AUTH only after TLS;
+ * only {@code <CRLF>.<CRLF>} ends a message and bare line endings are refused.
+ */
+public final class Mta implements AutoCloseable {
+  private final ServerConfig config;
+  private final SmtpServer server;
+
+  private Mta(ServerConfig config) {
+    this.config = config;
+    this.server = new SmtpServer(config);
+  }
+
+  /** A builder with the defaults of RFC 5321 and Postfix. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Binds the listeners and starts accepting connections. */
+  public void start() throws IOException {
+    server.start();
+  }
+
+  /** The bound port of each listener, in the order they were added (useful with port 0). */
+  public List<Integer> boundPorts() {
+    return server.boundPorts();
+  }
+
+  /** The bound port of the first listener. */
+  public int port() {
+    List<Integer> ports = server.boundPorts();
+    if (ports.isEmpty()) {
+      throw new IllegalStateException("not started");
+    }
+    return ports.get(0);
+  }
+
+  /** The number of SMTP sessions open now. */
+  public int activeSessions() {
+    return server.activeSessions();
+  }
+
+  /** The name this server gives in its greeting and Received headers. */
+  public String hostname() {
+    return config.hostname();
+  }
+
+  /** Stops accepting and closes the sessions, waiting up to the grace period for busy ones. */
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  /**
+   * Builds an {@link Mta}. Each setter checks its value at once and names the option in the
+   * exception; {@link #build()} checks the options against each other.
+   */
+  public static final class Builder {
+    private String hostname = "localhost";
+    private final List<Listener> listeners = new ArrayList<>();
+    private SSLContext sslContext;
+    private Authenticator authenticator;
+    private boolean allowAuthWithoutTls;
+    private final Set<String> localDomains = new LinkedHashSet<>();
+    private List<Cidr> trustedNetworks = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+    private int maxConnections = 1000;
+    private int maxConnectionsPerClient = 50;
+    private int maxRecipients = 100;
+    private long maxMessageSize = 10_240_000;
+    private int maxCommandLineLength = 512;
+    private int maxTextLineLength = 1000;
+    private int maxErrors = 20;
+    private int maxAuthFailures = 3;
+    private Duration commandTimeout = Duration.ofMinutes(5);
+    private Duration dataTimeout = Duration.ofMinutes(3);
+    private BareLineEndings bareLineEndings = BareLineEndings.REJECT;
+    private final List<SmtpPolicy> policies = new ArrayList<>();
+    private MessageHandler messageHandler;
+    private Duration shutdownGrace = Duration.ofSeconds(10);
+    private Clock clock = Clock.systemUTC();
+    private int memoryPerMessage = 1 << 20;
+
+    private Builder() {}
+
+    /**
+     * The name used in the greeting, EHLO reply and Received headers. Default {@code localhost};
+     * set it to the public name of the host (never rely on a container's random hostname).
+     */
+    public Builder hostname(String hostname) {
+      Objects.requireNonNull(hostname, "hostname");
+      if (hostname.isBlank() || !hostname.matches("[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]")) {
+        throw new IllegalArgumentException("hostname must be a domain name: " + hostname);
+      }
+      this.hostname = hostname;
+      return this;
+    }
+
+    /** Adds a listener; with none, the server listens on {@code 0.0.0.0:25}. */
+    public Builder listener(Listener listener) {
+      Objects.requireNonNull(listener, "listener");
+      if (!InetLiterals.isLiteral(listener.host())) {
+        throw new IllegalArgumentException("listener host must be an IP literal: " + listener.host());
+      }
+      for (String net : listener.proxyProtocolFrom()) {
+        Cidr.parse(net);
+      }
+      listeners.add(listener);
+      return this;
+    }
+
+    /** Shorthand for {@code listener(Listener.smtp("0.0.0.0", port))}. */
+    public Builder port(int port) {
+      return listener(Listener.smtp("0.0.0.0", port));
+    }
+
+    /** TLS for STARTTLS and implicit-TLS listeners, from the application's own context. */
+    public Builder tls(SSLContext sslContext) {
+      this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+      return this;
+    }
+
+    /**
+     * TLS from PEM files in the Let's Encrypt layout: {@code fullchain.pem} (leaf first) and
+     * {@code privkey.pem} (PKCS#8, PKCS#1 RSA or EC). Read now; a bad file fails here.
+     */
+    public Builder tlsFromPem(Path certificateChain, Path privateKey) {
+      Objects.requireNonNull(certificateChain, "certificateChain");
+      Objects.requireNonNull(privateKey, "privateKey");
+      for (Path p : List.of(certificateChain, privateKey)) {
+        if (!Files.isReadable(p)) {
+          throw new IllegalArgumentException("tlsFromPem: cannot read " + p);
+        }
+      }
+      try {
+        this.sslContext = PemTls.serverContext(certificateChain, privateKey);
+      } catch (IOException e) {
+        throw new UncheckedIOException("tlsFromPem: " + e.getMessage(), e);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalArgumentException("tlsFromPem: " + e.getMessage(), e);
+      }
+      return this;
+    }
+
+    /** Enables SMTP AUTH PLAIN and LOGIN (RFC 4954) with this authenticator. */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Offer AUTH on unencrypted connections too. Default false: passwords go only over TLS (RFC
+     * 4954 §4). Only for test rigs and loopback-only servers.
+     */
+    public Builder allowAuthWithoutTls(boolean allow) {
+      this.allowAuthWithoutTls = allow;
+      return this;
+    }
+
+    /** Domains this server accepts mail for from anyone (Postfix's mydestination). */
+    public Builder localDomains(String... domains) {
+      for (String d : domains) {
+        Objects.requireNonNull(d, "localDomains");
+        String lower = d.toLowerCase(Locale.ROOT);
+        if (!lower.matches("[\\p{L}\\p{N}]([\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?(\\.[\\p{L}\\p{N}]([\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?)*")) {
+          throw new IllegalArgumentException("localDomains: not a domain: " + d);
+        }
+        localDomains.add(lower);
+      }
+      return this;
+    }
+
+    /**
+     * Networks whose clients may relay anywhere (Postfix's mynetworks), as CIDR; replaces the
+     * default {@code 127.0.0.0/8, ::1/128}. Call with no argument to trust nobody.
+     */
+    public Builder trustedNetworks(String... networks) {
+      List<Cidr> parsed = new ArrayList<>();
+      for (String n : networks) {
+        try {
+          parsed.add(Cidr.parse(n));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("trustedNetworks: " + e.getMessage(), e);
+        }
+      }
+      this.trustedNetworks = List.copyOf(parsed);
+      return this;
+    }
+
+    /** Most SMTP sessions open at once; more clients wait in the backlog. Default 1000. */
+    public Builder maxConnections(int max) {
+      this.maxConnections = positive("maxConnections", max);
+      return this;
+    }
+
+    /** Most sessions from one client address; more get {@code 421 4.7.0}. Default 50. */
+    public Builder maxConnectionsPerClient(int max) {
+      this.maxConnectionsPerClient = positive("maxConnectionsPerClient", max);
+      return this;
+    }
+
+    /** Most recipients per message; more get {@code 452 4.5.3} (RFC 5321 §4.5.3.1.8). */
+    public Builder maxRecipients(int max) {
+      this.maxRecipients = positive("maxRecipients", max);
+      return this;
+    }
+
+    /** Largest message in bytes, advertised as SIZE (RFC 1870). Default 10,240,000 (Postfix). */
+    public Builder maxMessageSize(long max) {
+      if (max <= 0) {
+        throw new IllegalArgumentException("maxMessageSize must be > 0: " + max);
+      }
+      this.maxMessageSize = max;
+      return this;
+    }
+
+    /** Longest command line including CRLF. Default 512 (RFC 5321 §4.5.3.1.4). */
+    public Builder maxCommandLineLength(int max) {
+      if (max < 512) {
+        throw new IllegalArgumentException("maxCommandLineLength must be >= 512: " + max);
+      }
+      this.maxCommandLineLength = max;
+      return this;
+    }
+
+    /** Longest message text line including CRLF. Default 1000 (RFC 5321 §4.5.3.1.6). */
+    public Builder maxTextLineLength(int max) {
+      if (max < 1000) {
+        throw new IllegalArgumentException("maxTextLineLength must be >= 1000: " + max);
+      }
+      this.maxTextLineLength = max;
+      return this;
+    }
+
+    /** Errors a session may make before it is closed with {@code 421}. Default 20 (Postfix). */
+    public Builder maxErrors(int max) {
+      this.maxErrors = positive("maxErrors", max);
+      return this;
+    }
+
+    /** Failed AUTH attempts per session before it is closed. Default 3. */
+    public Builder maxAuthFailures(int max) {
+      this.maxAuthFailures = positive("maxAuthFailures", max);
+      return this;
+    }
+
+    /** How long to wait for a command. Default 5 minutes (RFC 5321 §4.5.3.2.7). */
+    public Builder commandTimeout(Duration timeout) {
+      this.commandTimeout = positive("commandTimeout", timeout);
+      return this;
+    }
+
+    /** How long to wait for each block of message data. Default 3 minutes (RFC 5321 §4.5.3.2.5). */
+    public Builder dataTimeout(Duration timeout) {
+      this.dataTimeout = positive("dataTimeout", timeout);
+      return this;
+    }
+
+    /** What to do with bare CR or LF; default {@link BareLineEndings#REJECT}. */
+    public Builder bareLineEndings(BareLineEndings mode) {
+      this.bareLineEndings = Objects.requireNonNull(mode, "bareLineEndings");
+      return this;
+    }
+
+    /** Adds a policy hook; policies are asked in the order added. */
+    public Builder policy(SmtpPolicy policy) {
+      policies.add(Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /** Receives each accepted message. Required. */
+    public Builder messageHandler(MessageHandler handler) {
+      this.messageHandler = Objects.requireNonNull(handler, "messageHandler");
+      return this;
+    }
+
+    /** How long {@link Mta#close()} lets busy sessions finish. Default 10 seconds. */
+    public Builder shutdownGrace(Duration grace) {
+      Objects.requireNonNull(grace, "shutdownGrace");
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("shutdownGrace must be >= 0: " + grace);
+      }
+      this.shutdownGrace = grace;
+      return this;
+    }
+
+    /** The clock for Received dates and ids; for tests. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Bytes of a message held in heap before the rest goes to a temporary file. Default 1 MiB. */
+    public Builder memoryPerMessage(int bytes) {
+      if (bytes < 4096) {
+        throw new IllegalArgumentException("memoryPerMessage must be >= 4096: " + bytes);
+      }
+      this.memoryPerMessage = bytes;
+      return this;
+    }
+
+    /** Checks the options together and builds the (not yet started) MTA. */
+    public Mta build() {
+      if (messageHandler == null) {
+        throw new IllegalStateException("messageHandler is required");
+      }
+      List<Listener> ls = listeners.isEmpty() ? List.of(Listener.smtp("0.0.0.0", 25)) : listeners;
+      if (sslContext == null && ls.stream().anyMatch(Listener::implicitTls)) {
+        throw new IllegalStateException("an implicit-TLS listener needs tls(...) or tlsFromPem(...)");
+      }
+      if (authenticator != null && sslContext == null && !allowAuthWithoutTls) {
+        throw new IllegalStateException(
+            "authenticator needs tls(...) or tlsFromPem(...), or allowAuthWithoutTls(true)");
+      }
+      return new Mta(
+          new ServerConfig(
+              hostname,
+              ls,
+              sslContext,
+              authenticator,
+              allowAuthWithoutTls,
+              localDomains,
+              trustedNetworks,
+              maxConnections,
+              maxConnectionsPerClient,
+              maxRecipients,
+              maxMessageSize,
+              maxCommandLineLength,
+              maxTextLineLength,
+              maxErrors,
+              maxAuthFailures,
+              commandTimeout,
+              dataTimeout,
+              bareLineEndings,
+              policies,
+              messageHandler,
+              shutdownGrace,
+              clock,
+              memoryPerMessage));
+    }
+
+    private static int positive(String name, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be > 0: " + value);
+      }
+      return value;
+    }
+
+    private static Duration positive(String name, Duration value) {
+      Objects.requireNonNull(value, name);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be > 0: " + value);
+      }
+      return value;
+    }
+  }
+}

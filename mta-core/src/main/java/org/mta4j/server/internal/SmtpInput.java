@@ -1,0 +1,152 @@
+package org.mta4j.server.internal;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The session's read side: one buffer, no locks, bounded lines. Owning the buffer is what lets the
+ * session throw away plaintext pipelined behind STARTTLS (CVE-2011-0411) and know whether more
+ * pipelined commands are waiting before it flushes its replies (RFC 2920).
+ */
+final class SmtpInput {
+  /** How a command line ended. */
+  enum Ending {
+    CRLF,
+    BARE_LF
+  }
+
+  /** One command line; {@code text} is empty when {@code tooLong}. */
+  record Line(String text, Ending ending, boolean tooLong, boolean binary) {}
+
+  private InputStream in;
+  private final byte[] buf;
+  private int pos;
+  private int limit;
+
+  SmtpInput(InputStream in, int bufferSize) {
+    this.in = in;
+    this.buf = new byte[bufferSize];
+  }
+
+  /** Reads from a new stream (after the TLS handshake), dropping anything still buffered. */
+  void switchTo(InputStream newIn) {
+    this.in = newIn;
+    discardBuffered();
+  }
+
+  void discardBuffered() {
+    pos = 0;
+    limit = 0;
+  }
+
+  /** True when bytes the client already sent are waiting (pipelined commands). */
+  boolean hasBuffered() {
+    return pos < limit;
+  }
+
+  private boolean fill() throws IOException {
+    if (pos < limit) {
+      return true;
+    }
+    int n = in.read(buf, 0, buf.length);
+    if (n <= 0) {
+      return false;
+    }
+    pos = 0;
+    limit = n;
+    return true;
+  }
+
+  /**
+   * Reads one command line of at most {@code maxLength} octets including CRLF (RFC 5321
+   * §4.5.3.1.4). A longer line is read to its end and dropped. Returns null at end of stream.
+   */
+  Line readLine(int maxLength) throws IOException {
+    byte[] line = new byte[Math.min(maxLength, 128)];
+    int len = 0;
+    boolean tooLong = false;
+    boolean binary = false;
+    while (true) {
+      if (!fill()) {
+        return null;
+      }
+      int start = pos;
+      int lf = -1;
+      for (int i = start; i < limit; i++) {
+        if (buf[i] == '\n') {
+          lf = i;
+          break;
+        }
+      }
+      int end = lf < 0 ? limit : lf;
+      int n = end - start;
+      if (!tooLong) {
+        if (len + n > maxLength - 1) {
+          tooLong = true;
+        } else {
+          if (len + n > line.length) {
+            line = java.util.Arrays.copyOf(line, Math.min(maxLength, Math.max(line.length * 2, len + n)));
+          }
+          System.arraycopy(buf, start, line, len, n);
+          len += n;
+        }
+      }
+      if (lf < 0) {
+        pos = limit;
+        continue;
+      }
+      pos = lf + 1;
+      if (tooLong) {
+        return new Line("", Ending.CRLF, true, false);
+      }
+      Ending ending = Ending.BARE_LF;
+      if (len > 0 && line[len - 1] == '\r') {
+        ending = Ending.CRLF;
+        len--;
+      }
+      for (int i = 0; i < len; i++) {
+        if (line[i] == 0 || line[i] == '\r') {
+          binary = true;
+          break;
+        }
+      }
+      return new Line(new String(line, 0, len, StandardCharsets.UTF_8), ending, false, binary);
+    }
+  }
+
+  /** Feeds DATA content to the decoder until it sees the end of data. */
+  void readData(ContentDecoder decoder) throws IOException {
+    while (!decoder.isDone()) {
+      if (!fill()) {
+        throw new EOFException("connection closed in DATA");
+      }
+      pos = decoder.decode(buf, pos, limit);
+    }
+  }
+
+  /** Feeds exactly {@code count} bytes of a BDAT chunk to the decoder (or drops them if null). */
+  void readChunk(long count, ContentDecoder decoder) throws IOException {
+    long left = count;
+    while (left > 0) {
+      if (!fill()) {
+        throw new EOFException("connection closed in BDAT");
+      }
+      int n = (int) Math.min(left, limit - pos);
+      if (decoder != null) {
+        decoder.decode(buf, pos, pos + n);
+      }
+      pos += n;
+      left -= n;
+    }
+  }
+
+  /** Reads up to {@code max} bytes already buffered or from the stream (for PROXY headers etc.). */
+  int read() throws IOException {
+    if (!fill()) {
+      return -1;
+    }
+    return buf[pos++] & 0xff;
+  }
+}

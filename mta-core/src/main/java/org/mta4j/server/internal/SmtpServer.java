@@ -1,0 +1,240 @@
+package org.mta4j.server.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mta4j.server.Listener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listeners: one platform thread accepts per listener, each connection runs on its own virtual
+ * thread. A semaphore taken before {@code accept()} bounds the total number of sessions (further
+ * clients wait in the listen backlog, as with Postfix's process limit); a per-client count refuses
+ * one address that takes too many.
+ */
+public final class SmtpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+
+  private final ServerConfig config;
+  private final Semaphore connections;
+  private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+  private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> sessionThreads = ConcurrentHashMap.newKeySet();
+  private final List<ServerSocket> serverSockets = new ArrayList<>();
+  private final List<Thread> acceptors = new ArrayList<>();
+  private final AtomicLong sessionCounter = new AtomicLong();
+  private final AtomicLong transactionCounter = new AtomicLong();
+  private final String idPrefix;
+  private volatile boolean shuttingDown;
+  private boolean started;
+
+  public SmtpServer(ServerConfig config) {
+    this.config = config;
+    this.connections = new Semaphore(config.maxConnections());
+    // ids unique across restarts: the start time in base 36, then a counter
+    this.idPrefix = Long.toString(config.clock().millis(), 36).toUpperCase(java.util.Locale.ROOT);
+  }
+
+  ServerConfig config() {
+    return config;
+  }
+
+  boolean isShuttingDown() {
+    return shuttingDown;
+  }
+
+  String nextTransactionId() {
+    return idPrefix + String.format("%06X", transactionCounter.incrementAndGet() & 0xFFFFFF);
+  }
+
+  /** Binds every listener and starts accepting. */
+  public synchronized void start() throws IOException {
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
+    started = true;
+    try {
+      for (Listener listener : config.listeners()) {
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        serverSockets.add(ss);
+        ss.bind(new InetSocketAddress(InetLiterals.parse(listener.host()), listener.port()), 4096);
+        List<Cidr> proxies = listener.proxyProtocolFrom().stream().map(Cidr::parse).toList();
+        Thread t =
+            Thread.ofPlatform()
+                .name("mta4j-acceptor-" + ss.getLocalPort())
+                .daemon(true)
+                .start(() -> acceptLoop(ss, listener, proxies));
+        acceptors.add(t);
+        log.info(
+            "listening on {}:{}{}",
+            listener.host(),
+            ss.getLocalPort(),
+            listener.implicitTls() ? " (implicit TLS)" : "");
+      }
+    } catch (IOException | RuntimeException e) {
+      closeSockets();
+      throw e;
+    }
+  }
+
+  /** The bound ports, in listener order. */
+  public synchronized List<Integer> boundPorts() {
+    return serverSockets.stream().map(ServerSocket::getLocalPort).toList();
+  }
+
+  /** The number of open sessions. */
+  public int activeSessions() {
+    return sessions.size();
+  }
+
+  private void acceptLoop(ServerSocket ss, Listener listener, List<Cidr> proxies) {
+    while (!shuttingDown) {
+      Socket socket;
+      try {
+        connections.acquire();
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        socket = ss.accept();
+      } catch (IOException e) {
+        connections.release();
+        if (!shuttingDown) {
+          log.warn("accept failed on port {}: {}", ss.getLocalPort(), e.toString());
+          continue;
+        }
+        return;
+      }
+      String id = Long.toString(sessionCounter.incrementAndGet(), 36);
+      SmtpSession session = new SmtpSession(this, socket, listener.implicitTls(), id);
+      boolean proxied =
+          !proxies.isEmpty() && Cidr.anyContains(proxies, socket.getInetAddress());
+      ClientSlot slot = new ClientSlot(proxied);
+      sessions.add(session);
+      try {
+        Thread.ofVirtual()
+            .name("mta4j-smtpd-" + id)
+            .start(
+                () -> {
+                  sessionThreads.add(Thread.currentThread());
+                  try {
+                    session.run(slot);
+                  } finally {
+                    sessions.remove(session);
+                    sessionThreads.remove(Thread.currentThread());
+                    connections.release();
+                  }
+                });
+      } catch (RuntimeException | OutOfMemoryError e) {
+        sessions.remove(session);
+        connections.release();
+        session.forceClose();
+        log.error("could not start a session thread", e);
+      }
+    }
+  }
+
+  /**
+   * The per-client connection count of one session. It is taken once the real client address is
+   * known, which behind a PROXY-protocol balancer is only after the header.
+   */
+  final class ClientSlot {
+    private final boolean proxyExpected;
+    private boolean admitted;
+
+    ClientSlot(boolean proxyExpected) {
+      this.proxyExpected = proxyExpected;
+    }
+
+    boolean proxyExpected() {
+      return proxyExpected;
+    }
+
+    boolean admit(InetAddress client) {
+      AtomicInteger count = perClient.computeIfAbsent(client, a -> new AtomicInteger());
+      if (count.incrementAndGet() > config.maxConnectionsPerClient()) {
+        release(client);
+        return false;
+      }
+      admitted = true;
+      return true;
+    }
+
+    void release(InetAddress client) {
+      perClient.computeIfPresent(client, (a, c) -> c.decrementAndGet() <= 0 ? null : c);
+      admitted = false;
+    }
+
+    boolean admitted() {
+      return admitted;
+    }
+  }
+
+  /**
+   * Stops accepting, tells idle sessions to go ({@code 421 4.3.2}), lets busy ones finish their
+   * transaction for up to the grace period, then closes what is left.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (shuttingDown) {
+        return;
+      }
+      shuttingDown = true;
+    }
+    closeSockets();
+    for (Thread t : acceptors) {
+      t.interrupt();
+    }
+    for (SmtpSession s : sessions) {
+      s.shutdownIfIdle();
+    }
+    long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+    for (Thread t : List.copyOf(sessionThreads)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        t.join(Duration.ofNanos(left));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    for (SmtpSession s : sessions) {
+      log.info("closing session {} with {} at shutdown", s.id(), s.client());
+      s.forceClose();
+    }
+    try {
+      // give force-closed sessions a moment to run their finally blocks
+      connections.tryAcquire(config.maxConnections(), 1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void closeSockets() {
+    for (ServerSocket ss : serverSockets) {
+      try {
+        ss.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
+  }
+}
