@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * An IP network {@code address/prefix} (RFC 4632 §3.1, RFC 4291 §2.3) for listener trust lists.
- * Literals are parsed by hand so that a typo can never become a DNS lookup, and an IPv4-mapped
- * IPv6 peer (RFC 4291 §2.5.5.2) is matched as the IPv4 address it carries.
+ * Literals are parsed by hand so that a typo can never become a DNS lookup, and an IPv4-mapped IPv6
+ * peer (RFC 4291 §2.5.5.2) is matched as the IPv4 address it carries.
  */
 public final class Cidr {
 
@@ -58,7 +58,11 @@ public final class Cidr {
     if (!Arrays.equals(masked, bytes)) {
       // Postfix rejects these too: "10.0.0.1/8" is more likely a typo than a wish for 10/8.
       throw new IllegalArgumentException(
-          "host bits set in network: " + text + " (did you mean " + new Cidr(masked, prefix) + "?)");
+          "host bits set in network: "
+              + text
+              + " (did you mean "
+              + new Cidr(masked, prefix)
+              + "?)");
     }
     return new Cidr(bytes, prefix);
   }
@@ -116,7 +120,9 @@ public final class Cidr {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Cidr other && prefix == other.prefix && Arrays.equals(network, other.network);
+    return o instanceof Cidr other
+        && prefix == other.prefix
+        && Arrays.equals(network, other.network);
   }
 
   @Override
@@ -125,8 +131,8 @@ public final class Cidr {
   }
 
   /**
-   * The 4 or 16 bytes of an IPv4 (dotted decimal, no leading zeros) or IPv6 (RFC 4291 §2.2) literal,
-   * without brackets or zone, or null if the text is not one. IPv4-mapped literals stay 16 bytes.
+   * The 4 or 16 bytes of an IPv4 (dotted decimal, no leading zeros) or IPv6 (RFC 4291 §2.2) literal
+   * without brackets or zone, or null if the text is none; IPv4-mapped ones keep 16.
    */
   static byte[] parseLiteral(String text) {
     if (text.indexOf(':') >= 0) {

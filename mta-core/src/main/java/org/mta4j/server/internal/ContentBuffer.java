@@ -18,7 +18,7 @@ import org.mta4j.server.MessageContent;
 final class ContentBuffer implements MessageContent, AutoCloseable {
   private final int memoryLimit;
   private final Path spillDirectory;
-  private byte[] memory = new byte[16 * 1024];
+  private byte[] memory = new byte[0]; // allocated on first write: idle sessions hold nothing
   private int memorySize;
   private Path spillFile;
   private OutputStream spill;
@@ -37,7 +37,8 @@ final class ContentBuffer implements MessageContent, AutoCloseable {
       int room = memoryLimit - memorySize;
       int inMemory = Math.min(room, len);
       if (memorySize + inMemory > memory.length) {
-        memory = Arrays.copyOf(memory, Math.min(memoryLimit, Math.max(memory.length * 2, memorySize + inMemory)));
+        int grown = Math.max(Math.max(16 * 1024, memory.length * 2), memorySize + inMemory);
+        memory = Arrays.copyOf(memory, Math.min(memoryLimit, grown));
       }
       System.arraycopy(b, off, memory, memorySize, inMemory);
       memorySize += inMemory;
@@ -94,7 +95,7 @@ final class ContentBuffer implements MessageContent, AutoCloseable {
     memorySize = 0;
     spillSize = 0;
     if (memory.length > 256 * 1024) {
-      memory = new byte[16 * 1024]; // don't keep a large array alive on an idle session
+      memory = new byte[0]; // don't keep a large array alive on an idle session
     }
     if (spill != null) {
       try {

@@ -74,7 +74,8 @@ public final class PemTls {
   static List<X509Certificate> readCertificates(Path file) throws IOException {
     JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
     List<X509Certificate> chain = new ArrayList<>();
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+    // Latin-1 never fails to decode, so stray non-ASCII text between blocks (RFC 7468 §2) is inert.
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1);
         PEMParser pem = new PEMParser(reader)) {
       Object block;
       while ((block = readBlock(pem, file)) != null) {
@@ -93,7 +94,7 @@ public final class PemTls {
 
   static PrivateKey readPrivateKey(Path file) throws IOException {
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1);
         PEMParser pem = new PEMParser(reader)) {
       Object block;
       // Certificates and "EC PARAMETERS" (openssl ecparam -genkey) may precede the key: skip them.
@@ -169,8 +170,7 @@ public final class PemTls {
       case "DSA" -> Signature.getInstance("SHA256withDSA");
       case "RSASSA-PSS" -> {
         Signature pss = Signature.getInstance("RSASSA-PSS");
-        pss.setParameter(
-            new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+        pss.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
         yield pss;
       }
       // EdDSA keys name their own signature algorithm (Ed25519, Ed448, EdDSA).

@@ -26,7 +26,10 @@ public final class ProxyProtocol {
     public ProxyHeader {
       if ((source == null) != (destination == null)) {
         throw new IllegalArgumentException(
-            "source and destination must both be set or both be null: " + source + ", " + destination);
+            "source and destination must both be set or both be null: "
+                + source
+                + ", "
+                + destination);
       }
     }
 
@@ -55,8 +58,8 @@ public final class ProxyProtocol {
   private ProxyProtocol() {}
 
   /**
-   * Reads one v1 or v2 header, consuming exactly its bytes. Pass the socket's own stream, not a
-   * buffered wrapper (a buffer would swallow the client's first command); v1 is read byte by byte.
+   * Reads one v1 or v2 header, consuming exactly its bytes, so the stream can go on to the session
+   * as it is. v1 is read byte by byte: pass the socket's own stream, not a fresh buffered wrapper.
    *
    * @throws ProxyProtocolException if the header is malformed, too long, or the stream ends in it
    * @throws IOException if reading fails
@@ -154,7 +157,8 @@ public final class ProxyProtocol {
 
   /** §2.1: decimal 0..65535 without leading zeros. */
   private static int v1Port(String text) throws ProxyProtocolException {
-    boolean valid = !text.isEmpty() && text.length() <= 5 && (text.length() == 1 || text.charAt(0) != '0');
+    boolean valid =
+        !text.isEmpty() && text.length() <= 5 && (text.length() == 1 || text.charAt(0) != '0');
     int value = 0;
     for (int i = 0; valid && i < text.length(); i++) {
       char c = text.charAt(i);
@@ -193,7 +197,9 @@ public final class ProxyProtocol {
     }
     if (length > V2_MAX_PAYLOAD) {
       throw new ProxyProtocolException(
-          "PROXY v2 header declares " + length + " bytes of addresses and TLVs; limit "
+          "PROXY v2 header declares "
+              + length
+              + " bytes of addresses and TLVs; limit "
               + V2_MAX_PAYLOAD);
     }
     byte[] payload = new byte[length];
@@ -216,15 +222,21 @@ public final class ProxyProtocol {
     int blockLength = 2 * addressLength + 4;
     if (length < blockLength) {
       throw new ProxyProtocolException(
-          "PROXY v2 header declares " + length + " bytes, too few for "
-              + (family == 1 ? "AF_INET" : "AF_INET6") + " addresses (" + blockLength + ")");
+          "PROXY v2 header declares "
+              + length
+              + " bytes, too few for "
+              + (family == 1 ? "AF_INET" : "AF_INET6")
+              + " addresses ("
+              + blockLength
+              + ")");
     }
     checkTlvs(payload, blockLength);
     byte[] source = new byte[addressLength];
     byte[] destination = new byte[addressLength];
     System.arraycopy(payload, 0, source, 0, addressLength);
     System.arraycopy(payload, addressLength, destination, 0, addressLength);
-    int sourcePort = ((payload[2 * addressLength] & 0xff) << 8) | (payload[2 * addressLength + 1] & 0xff);
+    int sourcePort =
+        ((payload[2 * addressLength] & 0xff) << 8) | (payload[2 * addressLength + 1] & 0xff);
     int destinationPort =
         ((payload[2 * addressLength + 2] & 0xff) << 8) | (payload[2 * addressLength + 3] & 0xff);
     return new ProxyHeader(
@@ -256,7 +268,10 @@ public final class ProxyProtocol {
     int done = in.readNBytes(buffer, offset, length);
     if (done < length) {
       throw new ProxyProtocolException(
-          "connection closed after " + (before + done) + " of " + (before + length)
+          "connection closed after "
+              + (before + done)
+              + " of "
+              + (before + length)
               + " bytes of a PROXY v2 header");
     }
   }
@@ -269,7 +284,17 @@ public final class ProxyProtocol {
     }
   }
 
+  /** Quotes peer bytes for a message, escaping any that could forge log lines. */
   private static String quote(String text) {
-    return "\"" + text + "\"";
+    StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        quoted.append(String.format("\\x%02x", (int) c));
+      } else {
+        quoted.append(c);
+      }
+    }
+    return quoted.append('"').toString();
   }
 }

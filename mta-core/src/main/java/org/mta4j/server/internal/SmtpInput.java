@@ -21,13 +21,27 @@ final class SmtpInput {
   record Line(String text, Ending ending, boolean tooLong, boolean binary) {}
 
   private InputStream in;
-  private final byte[] buf;
+  private byte[] buf;
   private int pos;
   private int limit;
 
   SmtpInput(InputStream in, int bufferSize) {
     this.in = in;
     this.buf = new byte[bufferSize];
+  }
+
+  /**
+   * Grows the buffer for bulk content (DATA, BDAT). Sessions start small, so that thousands of
+   * idle connections cost little heap, and grow once they carry a message.
+   */
+  void reserve(int size) {
+    if (buf.length < size) {
+      byte[] bigger = new byte[size];
+      System.arraycopy(buf, pos, bigger, 0, limit - pos);
+      limit -= pos;
+      pos = 0;
+      buf = bigger;
+    }
   }
 
   /** Reads from a new stream (after the TLS handshake), dropping anything still buffered. */

@@ -42,6 +42,11 @@ final class SmtpSession {
   private static final DateTimeFormatter RFC5322_DATE =
       DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
+  /** Buffer sizes: small while idle (10,000 idle sessions must fit in little heap), larger for content. */
+  private static final int COMMAND_BUFFER = 1024;
+
+  private static final int CONTENT_BUFFER = 16 * 1024;
+
   private final SmtpServer server;
   private final ServerConfig config;
   private final String id;
@@ -141,8 +146,8 @@ final class SmtpSession {
         if (implicitTls) {
           startTls();
         } else {
-          in = new SmtpInput(plainSocket.getInputStream(), 8192);
-          out = new BufferedOutputStream(plainSocket.getOutputStream(), 8192);
+          in = new SmtpInput(plainSocket.getInputStream(), COMMAND_BUFFER);
+          out = new BufferedOutputStream(plainSocket.getOutputStream(), COMMAND_BUFFER);
         }
         log.debug("connect from {}", client);
         converse();
@@ -179,11 +184,11 @@ final class SmtpSession {
       if (!in.hasBuffered()) {
         out.flush(); // RFC 2920: replies to a pipelined group go out together
       }
-      if (server.isShuttingDown() && !inTransaction()) {
+      idle = !inTransaction(); // set before the check, so close() cannot slip in between
+      if (server.isShuttingDown() && idle) {
         reply(Replies.SHUTTING_DOWN);
         break;
       }
-      idle = !inTransaction();
       SmtpInput.Line line;
       try {
         line = in.readLine(config.maxCommandLineLength());
@@ -568,6 +573,7 @@ final class SmtpSession {
 
   private void startContent(String txId, boolean dotStuffed) throws IOException {
     pendingTxId = txId;
+    in.reserve(CONTENT_BUFFER);
     content.reset();
     byte[] received = receivedHeader(txId).getBytes(StandardCharsets.UTF_8);
     content.write(received);
@@ -719,11 +725,11 @@ final class SmtpSession {
     socket = ssl;
     tls = new TlsInfo(ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
     if (in == null) {
-      in = new SmtpInput(ssl.getInputStream(), 8192);
+      in = new SmtpInput(ssl.getInputStream(), COMMAND_BUFFER);
     } else {
       in.switchTo(ssl.getInputStream()); // drops plaintext pipelined after STARTTLS (CVE-2011-0411)
     }
-    out = new BufferedOutputStream(ssl.getOutputStream(), 8192);
+    out = new BufferedOutputStream(ssl.getOutputStream(), COMMAND_BUFFER);
     log.debug("TLS {} {} with {}", tls.protocol(), tls.cipherSuite(), client);
   }
 
