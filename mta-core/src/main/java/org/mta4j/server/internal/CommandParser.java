@@ -235,13 +235,18 @@ final class CommandParser {
    */
   static Map<String, String> parseParams(String s) {
     Map<String, String> params = new LinkedHashMap<>();
-    if (s.isBlank()) {
+    // Only SP separates parameters (RFC 5321 §4.1.2); isBlank()/trim() would also let a trailing
+    // CR, LF, TAB or NUL through as "no parameters".
+    if (s.chars().allMatch(c -> c == ' ')) {
       return params;
     }
     if (s.charAt(0) != ' ') {
       return null;
     }
-    for (String token : s.trim().split(" +")) {
+    for (String token : s.split(" +")) {
+      if (token.isEmpty()) {
+        continue; // the split's leading empty token (s starts with SP)
+      }
       int eq = token.indexOf('=');
       String key = eq < 0 ? token : token.substring(0, eq);
       String value = eq < 0 ? "" : token.substring(eq + 1);

@@ -65,6 +65,10 @@ public final class SmtpServer implements AutoCloseable {
     if (started) {
       throw new IllegalStateException("already started");
     }
+    if (shuttingDown) {
+      // the accept loops would end at once and leave the sockets bound, with nobody to close them
+      throw new IllegalStateException("closed; build a new Mta to start again");
+    }
     started = true;
     try {
       for (Listener listener : config.listeners()) {

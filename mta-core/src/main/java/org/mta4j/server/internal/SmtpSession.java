@@ -581,7 +581,8 @@ final class SmtpSession {
         new ContentDecoder(
             dotStuffed,
             config.bareLineEndings() == BareLineEndings.NORMALIZE,
-            config.maxMessageSize() + received.length,
+            // saturating: maxMessageSize(Long.MAX_VALUE) must not overflow into "everything is too big"
+            Math.min(config.maxMessageSize(), Long.MAX_VALUE - received.length) + received.length,
             config.maxTextLineLength());
     decoder.start(content, received.length);
   }
@@ -649,7 +650,7 @@ final class SmtpSession {
             + (authIdentity != null ? "A" : "");
     StringBuilder h = new StringBuilder(256);
     h.append("Received: from ")
-        .append(headerSafe(heloName))
+        .append(headerSafe(heloName, false))
         .append(" (")
         .append(addressLiteral(client))
         .append(")\r\n\tby ")
@@ -666,7 +667,7 @@ final class SmtpSession {
           .append(')');
     }
     if (recipients.size() == 1) {
-      h.append("\r\n\tfor <").append(headerSafe(recipients.get(0).address())).append('>');
+      h.append("\r\n\tfor <").append(headerSafe(recipients.get(0).address(), mailParameters.smtpUtf8())).append('>');
     }
     h.append(";\r\n\t")
         .append(RFC5322_DATE.format(Instant.now(config.clock()).atZone(ZoneId.systemDefault())))
@@ -675,15 +676,17 @@ final class SmtpSession {
   }
 
   private static String addressLiteral(InetSocketAddress a) {
-    String ip = a.getAddress().getHostAddress();
+    String ip = Cidr.format(a.getAddress().getAddress()); // RFC 5952 short form, no scope id
     return a.getAddress() instanceof java.net.Inet6Address ? "[IPv6:" + ip + "]" : "[" + ip + "]";
   }
 
-  private static String headerSafe(String s) {
+  /** Header text from client input: printable, no comment breakers; UTF-8 only when SMTPUTF8. */
+  private static String headerSafe(String s, boolean utf8) {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length() && i < 255; i++) {
       char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f || c == '(' || c == ')' || c == '\\' ? '_' : c);
+      boolean bad = c < 0x20 || c == 0x7f || (c > 0x7f && !utf8) || c == '(' || c == ')' || c == '\\';
+      b.append(bad ? '_' : c);
     }
     return b.toString();
   }
