@@ -1,5 +1,7 @@
 package org.mta4j.server;
 
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

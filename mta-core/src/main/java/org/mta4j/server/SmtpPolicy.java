@@ -1,5 +1,9 @@
 package org.mta4j.server;
 
+import org.mta4j.smtp.MailParameters;
+
+import org.mta4j.smtp.Recipient;
+
 /**
  * A policy hook: shown each stage of an SMTP session, it answers with a {@link Decision}.
  *

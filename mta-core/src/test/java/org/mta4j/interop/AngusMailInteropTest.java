@@ -39,8 +39,8 @@ import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.junit.jupiter.api.Test;
 import org.mta4j.server.Authenticator;
 import org.mta4j.server.Listener;
-import org.mta4j.server.MailParameters;
-import org.mta4j.server.Recipient;
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
 import org.mta4j.testing.RecordingHandler.Received;
 import org.mta4j.testing.TestCertificates;
 

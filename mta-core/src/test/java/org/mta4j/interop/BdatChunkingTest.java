@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mta4j.server.BareLineEndings;
-import org.mta4j.server.MailParameters;
-import org.mta4j.server.Recipient;
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
 import org.mta4j.testing.RecordingHandler.Received;
 
 /**

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.mta4j.server.Recipient;
+import org.mta4j.smtp.Recipient;
 import org.mta4j.testing.Peers;
 import org.mta4j.testing.RecordingHandler;
 import org.mta4j.testing.RecordingHandler.Received;

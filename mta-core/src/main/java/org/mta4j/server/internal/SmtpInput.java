@@ -120,13 +120,29 @@ final class SmtpInput {
         ending = Ending.CRLF;
         len--;
       }
+      boolean ascii = true;
       for (int i = 0; i < len; i++) {
         if (line[i] == 0 || line[i] == '\r') {
           binary = true;
           break;
         }
+        ascii &= line[i] >= 0;
+      }
+      if (!binary && !ascii && !isUtf8(line, len)) {
+        // RFC 6531 §3.3: 8-bit text must be UTF-8; decoding malformed bytes to U+FFFD would
+        // silently change an address, so the line is refused like one with a NUL.
+        binary = true;
       }
       return new Line(new String(line, 0, len, StandardCharsets.UTF_8), ending, false, binary);
+    }
+  }
+
+  private static boolean isUtf8(byte[] bytes, int len) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes, 0, len));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
     }
   }
 

@@ -1,4 +1,4 @@
-package org.mta4j.server;
+package org.mta4j.smtp;
 
 import java.util.Objects;
 import java.util.Set;
@@ -32,6 +32,7 @@ public record Recipient(String address, Set<Notify> dsnNotify, String orcpt) {
 
   /** The domain part of the address (after the last {@code @}), lower-cased. */
   public String domain() {
-    return Addresses.domainOf(address);
+    int at = address.lastIndexOf('@');
+    return at < 0 ? "" : address.substring(at + 1).toLowerCase(java.util.Locale.ROOT);
   }
 }

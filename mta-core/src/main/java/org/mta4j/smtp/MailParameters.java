@@ -1,4 +1,4 @@
-package org.mta4j.server;
+package org.mta4j.smtp;
 
 /**
  * The parameters of a MAIL command.
