@@ -3,8 +3,12 @@ module org.mta4j.core {
   requires org.slf4j;
   requires org.bouncycastle.provider;
   requires org.bouncycastle.pkix;
+  requires org.dnsjava;
+  requires com.github.benmanes.caffeine;
 
   exports org.mta4j;
   exports org.mta4j.server;
   exports org.mta4j.smtp;
+  exports org.mta4j.dns;
+  exports org.mta4j.client;
 }
