@@ -11,4 +11,5 @@ module org.mta4j.core {
   exports org.mta4j.smtp;
   exports org.mta4j.dns;
   exports org.mta4j.client;
+  exports org.mta4j.queue;
 }
