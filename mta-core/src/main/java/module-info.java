@@ -4,6 +4,7 @@ module org.mta4j.core {
   requires org.bouncycastle.provider;
   requires org.bouncycastle.pkix;
   requires org.dnsjava;
+  requires apache.mime4j.core;
   requires com.github.benmanes.caffeine;
 
   exports org.mta4j;

@@ -1,0 +1,221 @@
+package org.mta4j.intake.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.james.mime4j.MimeException;
+import org.apache.james.mime4j.stream.EntityState;
+import org.apache.james.mime4j.stream.MimeConfig;
+import org.apache.james.mime4j.stream.MimeTokenStream;
+import org.mta4j.queue.NewMessage;
+import org.mta4j.queue.QueueStore;
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Postfix's {@code cleanup}: the only writer to the queue, for mail from the SMTP server, from
+ * {@code submit()} and for bounces. Adds {@code Message-ID} and {@code Date} when missing (after
+ * the existing headers, as Postfix does), drops duplicate recipients, enforces the size limit, and
+ * returns only once the store has the message.
+ */
+public final class Intake {
+  private static final Logger log = LoggerFactory.getLogger(Intake.class);
+  private static final DateTimeFormatter RFC5322_DATE =
+      DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
+  /** A header block larger than this is not searched; missing headers then go on top. */
+  private static final int HEADER_SCAN_LIMIT = 256 * 1024;
+
+  /** Opens the content again from its first byte. */
+  @FunctionalInterface
+  public interface ContentOpener {
+    InputStream open() throws IOException;
+  }
+
+  /** Told after each message is queued (the scheduler wakes up). */
+  @FunctionalInterface
+  public interface QueuedListener {
+    void queued(NewMessage message, long size);
+  }
+
+  private final QueueStore store;
+  private final String hostname;
+  private final Clock clock;
+  private final QueueIds ids;
+  private final long maxMessageSize;
+  private final QueuedListener listener;
+
+  public Intake(
+      QueueStore store,
+      String hostname,
+      Clock clock,
+      QueueIds ids,
+      long maxMessageSize,
+      QueuedListener listener) {
+    this.store = store;
+    this.hostname = hostname;
+    this.clock = clock;
+    this.ids = ids;
+    this.maxMessageSize = maxMessageSize;
+    this.listener = listener;
+  }
+
+  /** A new queue id, for a server transaction that wants it before the content arrives. */
+  public String newId() {
+    return ids.next();
+  }
+
+  /**
+   * Queues one message and returns when it is durable.
+   *
+   * @param id the queue id ({@link #newId()})
+   * @param size the content size, for the limit
+   * @throws MessageTooBigException the content is over the size limit; nothing was queued
+   * @throws IOException the store failed; nothing was queued
+   */
+  public String accept(
+      String id,
+      String reversePath,
+      List<Recipient> recipients,
+      MailParameters parameters,
+      long size,
+      ContentOpener content)
+      throws IOException {
+    if (size > maxMessageSize) {
+      throw new MessageTooBigException(size, maxMessageSize);
+    }
+    List<Recipient> unique = dedup(recipients);
+    NewMessage message =
+        new NewMessage(id, reversePath, unique, parameters, clock.instant());
+    try (InputStream in = content.open()) {
+      HeaderBlock head = HeaderBlock.read(in, HEADER_SCAN_LIMIT);
+      byte[] added = missingHeaders(head, id);
+      InputStream composed =
+          head.found()
+              ? new SequenceInputStream(
+                  new SequenceInputStream(
+                      new ByteArrayInputStream(head.bytes(), 0, head.headerLength()),
+                      new ByteArrayInputStream(added)),
+                  new SequenceInputStream(
+                      new ByteArrayInputStream(
+                          head.bytes(), head.headerLength(), head.length() - head.headerLength()),
+                      in))
+              : new SequenceInputStream(
+                  new ByteArrayInputStream(added),
+                  new SequenceInputStream(
+                      new ByteArrayInputStream(head.bytes(), 0, head.length()), in));
+      store.enqueue(message, composed);
+    }
+    log.info(
+        "{}: from=<{}>, size={}, nrcpt={} (queue active)", id, reversePath, size, unique.size());
+    listener.queued(message, size);
+    return id;
+  }
+
+  private byte[] missingHeaders(HeaderBlock head, String id) {
+    Set<String> present = head.found() ? fieldNames(head) : Set.of();
+    StringBuilder b = new StringBuilder();
+    if (!present.contains("message-id")) {
+      b.append("Message-ID: <").append(id).append('@').append(hostname).append(">\r\n");
+    }
+    if (!present.contains("date")) {
+      b.append("Date: ")
+          .append(RFC5322_DATE.format(clock.instant().atZone(clock.getZone())))
+          .append("\r\n");
+    }
+    return b.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The header field names present, lower-cased, as mime4j reads them. */
+  private static Set<String> fieldNames(HeaderBlock head) {
+    Set<String> names = new HashSet<>();
+    MimeTokenStream tokens = new MimeTokenStream(MimeConfig.PERMISSIVE);
+    ByteArrayOutputStream header = new ByteArrayOutputStream(head.headerLength() + 2);
+    header.write(head.bytes(), 0, head.headerLength());
+    header.write('\r');
+    header.write('\n');
+    tokens.parse(new ByteArrayInputStream(header.toByteArray()));
+    try {
+      for (EntityState s = tokens.getState();
+          s != EntityState.T_END_HEADER && s != EntityState.T_END_OF_STREAM;
+          s = tokens.next()) {
+        if (s == EntityState.T_FIELD) {
+          names.add(tokens.getField().getName().toLowerCase(Locale.ROOT));
+        }
+      }
+    } catch (MimeException | IOException e) {
+      log.debug("header scan stopped: {}", e.toString());
+    }
+    return names;
+  }
+
+  /** Drops repeated recipients (same local part, same domain ignoring case); the first wins. */
+  static List<Recipient> dedup(List<Recipient> recipients) {
+    Map<String, Recipient> seen = new LinkedHashMap<>();
+    for (Recipient r : recipients) {
+      String a = r.address();
+      int at = a.lastIndexOf('@');
+      String key = at < 0 ? a.toLowerCase(Locale.ROOT) : a.substring(0, at) + "@" + r.domain();
+      seen.putIfAbsent(key, r);
+    }
+    return new ArrayList<>(seen.values());
+  }
+
+  /**
+   * The start of a message, read far enough to find the end of the header block (the first empty
+   * line), within a limit.
+   *
+   * @param headerLength bytes of header lines, each with its CRLF, before the empty line
+   * @param found true when the empty line was found within the limit
+   */
+  record HeaderBlock(byte[] bytes, int length, int headerLength, boolean found) {
+    static HeaderBlock read(InputStream in, int limit) throws IOException {
+      byte[] buf = new byte[Math.min(limit, 8192)];
+      int n = 0;
+      int scanned = 0;
+      while (n < limit) {
+        if (n == buf.length) {
+          buf = java.util.Arrays.copyOf(buf, Math.min(limit, buf.length * 2));
+        }
+        int r = in.read(buf, n, buf.length - n);
+        if (r < 0) {
+          break;
+        }
+        n += r;
+        int end = headerEnd(buf, scanned, n);
+        if (end >= 0) {
+          return new HeaderBlock(buf, n, end, true);
+        }
+        scanned = Math.max(0, n - 3);
+      }
+      int end = headerEnd(buf, 0, n);
+      return end >= 0 ? new HeaderBlock(buf, n, end, true) : new HeaderBlock(buf, n, n, false);
+    }
+
+    /** Index just after the CRLF that ends the last header line, or -1. */
+    private static int headerEnd(byte[] b, int from, int to) {
+      if (from == 0 && to >= 2 && b[0] == '\r' && b[1] == '\n') {
+        return 0; // no header at all, body follows at once
+      }
+      for (int i = Math.max(from, 0); i + 3 < to; i++) {
+        if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
+          return i + 2;
+        }
+      }
+      return -1;
+    }
+  }
+}
