@@ -5,6 +5,7 @@ module org.mta4j.core {
   requires org.bouncycastle.pkix;
   requires org.dnsjava;
   requires apache.mime4j.core;
+  requires static jakarta.mail;
   requires com.github.benmanes.caffeine;
 
   exports org.mta4j;
@@ -13,4 +14,7 @@ module org.mta4j.core {
   exports org.mta4j.dns;
   exports org.mta4j.client;
   exports org.mta4j.queue;
+  exports org.mta4j.routing;
+  exports org.mta4j.delivery;
+  exports org.mta4j.event;
 }

@@ -14,6 +14,21 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
+import org.mta4j.delivery.DeliveryHook;
+import org.mta4j.delivery.RetryPolicy;
+import org.mta4j.delivery.internal.QueueManager;
+import org.mta4j.event.MtaEvent;
+import org.mta4j.event.MtaEventListener;
+import org.mta4j.intake.internal.Intake;
+import org.mta4j.intake.internal.QueueIds;
+import org.mta4j.queue.MemoryQueueStore;
+import org.mta4j.queue.QueueStore;
+import org.mta4j.routing.Route;
+import org.mta4j.routing.Router;
+import org.mta4j.routing.internal.DefaultRouter;
+import org.mta4j.server.internal.IntakeHandler;
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
 import org.mta4j.server.Authenticator;
 import org.mta4j.server.BareLineEndings;
 import org.mta4j.server.Listener;
@@ -56,9 +71,65 @@ import org.mta4j.server.internal.SmtpServer;
 public final class Mta implements AutoCloseable {
   private final ServerConfig config;
   private final SmtpServer server;
+  private final QueueStore store;
+  private final Intake intake;
+  private final QueueManager queueManager;
+  private final Duration shutdownGrace;
 
-  private Mta(ServerConfig config) {
-    this.config = config;
+  private Mta(Builder b, QueueIds ids) {
+    this.store = b.queueStore != null ? b.queueStore : new MemoryQueueStore();
+    this.shutdownGrace = b.shutdownGrace;
+    List<MtaEventListener> listeners = List.copyOf(b.eventListeners);
+    QueueManager[] qm = new QueueManager[1];
+    this.intake =
+        new Intake(
+            store,
+            b.hostname,
+            b.clock,
+            ids,
+            b.maxMessageSize,
+            (message, size) -> {
+              for (MtaEventListener l : listeners) {
+                try {
+                  l.onEvent(
+                      new MtaEvent.Queued(
+                          message.arrivedAt(),
+                          message.id(),
+                          message.reversePath(),
+                          message.recipients().size(),
+                          size,
+                          "intake"));
+                } catch (RuntimeException e) {
+                  // a listener never disturbs the pipeline (STYLE rule 8)
+                }
+              }
+              if (qm[0] != null) {
+                qm[0].wakeUp();
+              }
+            });
+    Router router =
+        b.router != null
+            ? b.router
+            : new DefaultRouter(b.localDomains, b.transports, b.smarthost, b.mxPort);
+    this.queueManager =
+        new QueueManager(
+            new QueueManager.Settings(
+                store,
+                router,
+                b.deliveryHook,
+                b.smtpAgentFactory == null ? null : b.smtpAgentFactory.apply(b),
+                b.retryPolicy,
+                b.clock,
+                new java.util.Random(),
+                b.nodeId != null ? b.nodeId : b.hostname + "-" + ids.next(),
+                b.lease,
+                b.deliveryConcurrency,
+                b.destinationConcurrency,
+                b.hostname,
+                listeners),
+            intake);
+    qm[0] = queueManager;
+    this.config = b.serverConfig(ids, b.messageHandler != null ? b.messageHandler : new IntakeHandler(intake));
     this.server = new SmtpServer(config);
   }
 
@@ -67,9 +138,60 @@ public final class Mta implements AutoCloseable {
     return new Builder();
   }
 
-  /** Binds the listeners and starts accepting connections. */
+  /** Binds the listeners, starts accepting connections and starts delivering the queue. */
   public void start() throws IOException {
     server.start();
+    queueManager.start();
+  }
+
+  /**
+   * Submits a message in-process (the null-client path: no SMTP round trip) and returns its queue
+   * id once the message is durable in the queue.
+   *
+   * @param from the envelope sender; empty for {@code <>}
+   * @param to the envelope recipients (at least one)
+   * @param content the RFC 5322 message with CRLF line endings; read to its end, not closed
+   * @throws IOException the queue could not take it; nothing was queued
+   */
+  public String submit(String from, java.util.Collection<String> to, java.io.InputStream content)
+      throws IOException {
+    Objects.requireNonNull(from, "from");
+    if (to.isEmpty()) {
+      throw new IllegalArgumentException("submit needs at least one recipient");
+    }
+    List<Recipient> rcpts = to.stream().map(Recipient::of).toList();
+    return intake.accept(
+        intake.newId(), from, rcpts, MailParameters.NONE, -1, () -> content);
+  }
+
+  /** {@link #submit(String, java.util.Collection, java.io.InputStream)} for bytes. */
+  public String submit(String from, java.util.Collection<String> to, byte[] content)
+      throws IOException {
+    Objects.requireNonNull(content, "content");
+    return submit(from, to, new java.io.ByteArrayInputStream(content));
+  }
+
+  /**
+   * Submits a Jakarta Mail message; the envelope sender is its first From (or Sender) address
+   * and the recipients its To, Cc and Bcc (Bcc is not written to the content). Needs {@code
+   * jakarta.mail-api} and an implementation (e.g. Angus Mail) on the class path.
+   */
+  public String submit(jakarta.mail.internet.MimeMessage message) throws IOException {
+    return JakartaSubmission.submit(this, message);
+  }
+
+  /** The queue behind this MTA (for admin operations: list, show, hold, release, delete, flush). */
+  public QueueStore queue() {
+    return store;
+  }
+
+  /**
+   * Delivers every message due at {@code now} and waits for the attempts to end; returns how
+   * many messages were tried. For tests with a fake clock; in production the MTA does this by
+   * itself after {@link #start()}.
+   */
+  public int deliverDue(java.time.Instant now) throws IOException {
+    return queueManager.runDue(now);
   }
 
   /** The bound port of each listener, in the order they were added (useful with port 0). */
@@ -96,10 +218,19 @@ public final class Mta implements AutoCloseable {
     return config.hostname();
   }
 
-  /** Stops accepting and closes the sessions, waiting up to the grace period for busy ones. */
+  /**
+   * Stops accepting and closes the sessions, waiting up to the grace period for busy ones, then
+   * stops delivering (an attempt under way may finish within the grace) and closes the queue.
+   */
   @Override
   public void close() {
     server.close();
+    queueManager.close(shutdownGrace);
+    try {
+      store.close();
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(Mta.class).warn("closing the queue store: {}", e.toString());
+    }
   }
 
   /**
@@ -130,6 +261,19 @@ public final class Mta implements AutoCloseable {
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private Clock clock = Clock.systemUTC();
     private int memoryPerMessage = 1 << 20;
+    private QueueStore queueStore;
+    private DeliveryHook deliveryHook;
+    private Router router;
+    private final java.util.Map<String, Route> transports = new java.util.LinkedHashMap<>();
+    private Route.Smtp smarthost;
+    private int mxPort = 25;
+    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    private int deliveryConcurrency = 100;
+    private int destinationConcurrency = 20;
+    private Duration lease = Duration.ofMinutes(10);
+    private String nodeId;
+    private final List<MtaEventListener> eventListeners = new ArrayList<>();
+    private java.util.function.Function<Builder, QueueManager.SmtpDeliveryAgent> smtpAgentFactory;
 
     private Builder() {}
 
@@ -318,7 +462,11 @@ public final class Mta implements AutoCloseable {
       return this;
     }
 
-    /** Receives each accepted message. Required. */
+    /**
+     * Receives each accepted message instead of the queue: the server answers with the handler's
+     * decision and the message is not queued (for test rigs and applications that store mail
+     * themselves). Without it, accepted mail goes to the queue and is delivered.
+     */
     public Builder messageHandler(MessageHandler handler) {
       this.messageHandler = Objects.requireNonNull(handler, "messageHandler");
       return this;
@@ -349,11 +497,105 @@ public final class Mta implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where queued mail waits; default a {@link MemoryQueueStore} (not durable). Use the file or
+     * JDBC store for mail that must survive a restart.
+     */
+    public Builder queueStore(QueueStore store) {
+      this.queueStore = Objects.requireNonNull(store, "queueStore");
+      return this;
+    }
+
+    /** Receives queued mail for the local domains (see {@link org.mta4j.delivery.MaildirDelivery}). */
+    public Builder localDelivery(DeliveryHook hook) {
+      this.deliveryHook = Objects.requireNonNull(hook, "localDelivery");
+      return this;
+    }
+
+    /**
+     * Sends all non-local mail through this relay (Postfix's {@code relayhost}): the MTA becomes
+     * a null client. E.g. {@code Route.Smtp.relay("smtp.example.com", 587).withCredentials(u, p)}.
+     */
+    public Builder smarthost(Route.Smtp relay) {
+      this.smarthost = Objects.requireNonNull(relay, "smarthost");
+      return this;
+    }
+
+    /** Routes one recipient domain its own way (Postfix's transport map). */
+    public Builder transport(String domain, Route route) {
+      Objects.requireNonNull(route, "transport route");
+      localDomainsCheck("transport", domain);
+      transports.put(domain.toLowerCase(Locale.ROOT), route);
+      return this;
+    }
+
+    /** Replaces the default router (local domains, transport map, smarthost, MX). */
+    public Builder router(Router router) {
+      this.router = Objects.requireNonNull(router, "router");
+      return this;
+    }
+
+    /**
+     * The port used toward MX hosts; 25 except in tests, where MX delivery goes to servers on
+     * loopback ports. Everything else about MX routing stays the same.
+     */
+    public Builder mxPort(int port) {
+      if (port <= 0 || port > 65535) {
+        throw new IllegalArgumentException("mxPort must be 1..65535: " + port);
+      }
+      this.mxPort = port;
+      return this;
+    }
+
+    /** When to retry, when to give up, when to warn; default {@link RetryPolicy#DEFAULT}. */
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
+      return this;
+    }
+
+    /** Most delivery attempts under way at once. Default 100 (Postfix's process limit). */
+    public Builder deliveryConcurrency(int max) {
+      this.deliveryConcurrency = positive("deliveryConcurrency", max);
+      return this;
+    }
+
+    /** Most attempts under way to one destination. Default 20 (Postfix's default). */
+    public Builder destinationConcurrency(int max) {
+      this.destinationConcurrency = positive("destinationConcurrency", max);
+      return this;
+    }
+
+    /** How long a claimed message is this node's before another node may take it. Default 10 min. */
+    public Builder lease(Duration lease) {
+      this.lease = positive("lease", lease);
+      return this;
+    }
+
+    /** This node's name in queue leases; default the hostname plus a unique suffix. */
+    public Builder nodeId(String nodeId) {
+      Objects.requireNonNull(nodeId, "nodeId");
+      if (nodeId.isBlank()) {
+        throw new IllegalArgumentException("nodeId must not be blank");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** Adds a listener for queue and delivery events. */
+    public Builder eventListener(MtaEventListener listener) {
+      eventListeners.add(Objects.requireNonNull(listener, "eventListener"));
+      return this;
+    }
+
+    private static void localDomainsCheck(String option, String domain) {
+      Objects.requireNonNull(domain, option);
+      if (!domain.matches("[\\p{L}\\p{N}.-]+")) {
+        throw new IllegalArgumentException(option + ": not a domain: " + domain);
+      }
+    }
+
     /** Checks the options together and builds the (not yet started) MTA. */
     public Mta build() {
-      if (messageHandler == null) {
-        throw new IllegalStateException("messageHandler is required");
-      }
       List<Listener> ls = listeners.isEmpty() ? List.of(Listener.smtp("0.0.0.0", 25)) : listeners;
       if (sslContext == null && ls.stream().anyMatch(Listener::implicitTls)) {
         throw new IllegalStateException("an implicit-TLS listener needs tls(...) or tlsFromPem(...)");
@@ -362,8 +604,12 @@ public final class Mta implements AutoCloseable {
         throw new IllegalStateException(
             "authenticator needs tls(...) or tlsFromPem(...), or allowAuthWithoutTls(true)");
       }
-      return new Mta(
-          new ServerConfig(
+      return new Mta(this, new QueueIds(clock));
+    }
+
+    private ServerConfig serverConfig(QueueIds ids, MessageHandler handler) {
+      List<Listener> ls = listeners.isEmpty() ? List.of(Listener.smtp("0.0.0.0", 25)) : listeners;
+      return new ServerConfig(
               hostname,
               ls,
               sslContext,
@@ -383,10 +629,11 @@ public final class Mta implements AutoCloseable {
               dataTimeout,
               bareLineEndings,
               policies,
-              messageHandler,
+              handler,
               shutdownGrace,
               clock,
-              memoryPerMessage));
+              memoryPerMessage,
+              ids::next);
     }
 
     private static int positive(String name, int value) {

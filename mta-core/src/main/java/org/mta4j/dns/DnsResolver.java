@@ -10,6 +10,11 @@ import java.net.InetAddress;
  * (the name exists but has no record of that type: NODATA), {@link DnsAnswer.NoSuchDomain}
  * (NXDOMAIN) and {@link DnsAnswer.Failure} (SERVFAIL, REFUSED, timeout: try again later).
  * Implementations must be thread-safe; calls may block and are made from virtual threads.
+ *
+ * <p>Names are host or domain names, with or without the final dot, matched case-insensitively. A
+ * {@code null} name is a {@link NullPointerException} and an empty one an {@link
+ * IllegalArgumentException}; every other problem is an answer. The default implementation is {@link
+ * DnsjavaResolver}; {@code org.mta4j.testing.FakeDnsResolver} in the test jar answers from maps.
  */
 public interface DnsResolver {
 

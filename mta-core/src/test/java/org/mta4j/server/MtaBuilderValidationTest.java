@@ -102,10 +102,11 @@ class MtaBuilderValidationTest {
   }
 
   @Test
-  void buildWithoutAMessageHandlerIsRefused() {
-    assertThatThrownBy(() -> Mta.builder().build())
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessage("messageHandler is required");
+  void buildWithoutAMessageHandlerSendsMailToTheQueue() {
+    // no handler: accepted mail goes to the (default, in-memory) queue
+    try (Mta mta = Mta.builder().build()) {
+      assertThat(mta.queue()).isInstanceOf(org.mta4j.queue.MemoryQueueStore.class);
+    }
   }
 
   @Test

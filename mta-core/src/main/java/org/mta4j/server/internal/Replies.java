@@ -67,6 +67,7 @@ final class Replies {
   // 4xx
   static final SmtpReply TOO_MANY_RECIPIENTS = r(452, "4.5.3", "Error: too many recipients");
   static final SmtpReply LOCAL_ERROR = r(451, "4.3.0", "Error: queue file write error");
+  static final SmtpReply INSUFFICIENT_STORAGE = r(452, "4.3.1", "Error: insufficient system storage");
   static final SmtpReply POLICY_ERROR = r(451, "4.3.0", "Error: internal policy error, try again later");
   static final SmtpReply TLS_UNAVAILABLE = r(454, "4.7.0", "TLS not available due to local problem");
   static final SmtpReply AUTH_TEMP_FAIL = r(454, "4.7.0", "Temporary authentication failure");

@@ -35,7 +35,8 @@ public record ServerConfig(
     MessageHandler messageHandler,
     Duration shutdownGrace,
     Clock clock,
-    int memoryPerMessage) {
+    int memoryPerMessage,
+    java.util.function.Supplier<String> transactionIds) {
 
   public ServerConfig {
     listeners = List.copyOf(listeners);

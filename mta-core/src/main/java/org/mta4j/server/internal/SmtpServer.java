@@ -36,16 +36,12 @@ public final class SmtpServer implements AutoCloseable {
   private final List<ServerSocket> serverSockets = new ArrayList<>();
   private final List<Thread> acceptors = new ArrayList<>();
   private final AtomicLong sessionCounter = new AtomicLong();
-  private final AtomicLong transactionCounter = new AtomicLong();
-  private final String idPrefix;
   private volatile boolean shuttingDown;
   private boolean started;
 
   public SmtpServer(ServerConfig config) {
     this.config = config;
     this.connections = new Semaphore(config.maxConnections());
-    // ids unique across restarts: the start time in base 36, then a counter
-    this.idPrefix = Long.toString(config.clock().millis(), 36).toUpperCase(java.util.Locale.ROOT);
   }
 
   ServerConfig config() {
@@ -57,7 +53,7 @@ public final class SmtpServer implements AutoCloseable {
   }
 
   String nextTransactionId() {
-    return idPrefix + String.format("%06X", transactionCounter.incrementAndGet() & 0xFFFFFF);
+    return config.transactionIds().get();
   }
 
   /** Binds every listener and starts accepting. */

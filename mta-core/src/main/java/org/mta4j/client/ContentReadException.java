@@ -1,0 +1,13 @@
+package org.mta4j.client;
+
+import java.io.IOException;
+
+/**
+ * Reading the message content failed: a local problem, kept apart from the socket's I/O errors so
+ * it is not blamed on the server. Becomes {@link TransactionResult.LocalFailure.Reason#CONTENT_UNREADABLE}.
+ */
+final class ContentReadException extends IOException {
+  ContentReadException(IOException cause) {
+    super(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
+  }
+}

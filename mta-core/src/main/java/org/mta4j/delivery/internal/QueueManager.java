@@ -1,0 +1,442 @@
+package org.mta4j.delivery.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+import org.mta4j.bounce.internal.DeliveryReport;
+import org.mta4j.delivery.DeliveryHook;
+import org.mta4j.delivery.RetryPolicy;
+import org.mta4j.event.MtaEvent;
+import org.mta4j.event.MtaEventListener;
+import org.mta4j.intake.internal.Intake;
+import org.mta4j.queue.QueueStore;
+import org.mta4j.queue.QueuedMessage;
+import org.mta4j.queue.RecipientState;
+import org.mta4j.queue.RecipientState.Status;
+import org.mta4j.routing.Route;
+import org.mta4j.routing.Router;
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Postfix's {@code qmgr}: claims due messages with a lease, routes each recipient, runs the
+ * delivery agents on virtual threads within a global and a per-destination limit, records the
+ * per-recipient outcomes with the next attempt time, and sends delay notices and bounces through
+ * intake. Time comes from the injected clock: tests call {@link #runDue(Instant)} with a fake
+ * clock and nothing sleeps; in production a background thread calls it when mail arrives or the
+ * next message falls due.
+ */
+public final class QueueManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(QueueManager.class);
+  private static final int BATCH = 100;
+  private static final Duration MAX_IDLE_WAIT = Duration.ofSeconds(1);
+
+  /** Everything the queue manager works with; immutable. */
+  public record Settings(
+      QueueStore store,
+      Router router,
+      DeliveryHook localHook,
+      SmtpDeliveryAgent smtpAgent,
+      RetryPolicy retry,
+      Clock clock,
+      RandomGenerator random,
+      String nodeId,
+      Duration lease,
+      int maxConcurrency,
+      int maxPerDestination,
+      String hostname,
+      List<MtaEventListener> listeners) {}
+
+  /** Sends SMTP-routed mail; null when the MTA has no outbound SMTP. */
+  public interface SmtpDeliveryAgent {
+    List<Outcome> deliver(
+        QueuedMessage message, List<Recipient> recipients, Route.Smtp route, DeliveryAgent.Content content);
+  }
+
+  private final Settings s;
+  private final Intake intake;
+  private final LocalAgent local;
+  private final Semaphore global;
+  private final LoadingCache<String, Semaphore> perDestination;
+  /** Destinations that failed as a whole, until when they rest, and why. */
+  private final Cache<String, DeadDestination> dead;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private boolean woken;
+  private volatile boolean running;
+  private Thread loop;
+
+  private record DeadDestination(Instant until, String reason) {}
+
+  public QueueManager(Settings settings, Intake intake) {
+    this.s = settings;
+    this.intake = intake;
+    this.local = new LocalAgent(settings.localHook());
+    this.global = new Semaphore(settings.maxConcurrency());
+    this.perDestination =
+        Caffeine.newBuilder().weakValues().build(k -> new Semaphore(settings.maxPerDestination()));
+    this.dead = Caffeine.newBuilder().maximumSize(100_000).build();
+  }
+
+  /** Starts the background loop. */
+  public synchronized void start() {
+    if (running) {
+      return;
+    }
+    running = true;
+    loop = Thread.ofPlatform().name("mta4j-qmgr").daemon(true).start(this::loop);
+  }
+
+  /** New mail is queued: look at the queue now. */
+  public void wakeUp() {
+    lock.lock();
+    try {
+      woken = true;
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        runDue(s.clock().instant());
+      } catch (IOException | RuntimeException e) {
+        log.warn("queue run failed: {}", e.toString(), e);
+      }
+      long waitMs = MAX_IDLE_WAIT.toMillis();
+      try {
+        Optional<Instant> next = s.store().nextDue();
+        if (next.isPresent()) {
+          long until = Duration.between(s.clock().instant(), next.get()).toMillis();
+          waitMs = Math.max(20, Math.min(waitMs, until));
+        }
+      } catch (IOException e) {
+        log.warn("queue store failed: {}", e.toString());
+      }
+      lock.lock();
+      try {
+        if (!woken && running) {
+          wake.await(waitMs, TimeUnit.MILLISECONDS);
+        }
+        woken = false;
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Delivers every message due at {@code now}, waiting for the attempts to end. Returns how many
+   * messages were attempted.
+   */
+  public int runDue(Instant now) throws IOException {
+    int total = 0;
+    while (true) {
+      List<QueuedMessage> batch = s.store().claimDue(now, BATCH, s.nodeId(), s.lease());
+      if (batch.isEmpty()) {
+        return total;
+      }
+      try (ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor()) {
+        for (QueuedMessage m : batch) {
+          attempts.submit(() -> attemptGuarded(m, now));
+        }
+      }
+      total += batch.size();
+      if (batch.size() < BATCH) {
+        return total;
+      }
+    }
+  }
+
+  private void attemptGuarded(QueuedMessage m, Instant now) {
+    MDC.put("queueId", m.id());
+    try {
+      attempt(m, now);
+    } catch (IOException | RuntimeException e) {
+      // the lease expires and the message is tried again: at-least-once, never lost
+      log.warn("{}: attempt failed: {}", m.id(), e.toString(), e);
+    } finally {
+      MDC.remove("queueId");
+    }
+  }
+
+  private void attempt(QueuedMessage m, Instant now) throws IOException {
+    List<RecipientState> before = m.recipients();
+    List<RecipientState> after = new ArrayList<>(before);
+    Map<Route, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < before.size(); i++) {
+      RecipientState r = before.get(i);
+      if (!r.status().isFinal()) {
+        Route route = s.router().route(r.recipient());
+        if (route instanceof Route.Smtp smtp && smtp.mxLookup()) {
+          // one MX route per recipient domain
+          route = new Route.Smtp(r.recipient().domain(), smtp.port(), true, smtp.tls(),
+              smtp.implicitTls(), smtp.username(), smtp.password());
+        }
+        groups.computeIfAbsent(route, k -> new ArrayList<>()).add(i);
+      }
+    }
+    DeliveryAgent.Content content = () -> s.store().openContent(m.id());
+    for (Map.Entry<Route, List<Integer>> g : groups.entrySet()) {
+      List<Recipient> rcpts = g.getValue().stream().map(i -> before.get(i).recipient()).toList();
+      List<Outcome> outcomes = deliverGroup(m, rcpts, g.getKey(), content, now);
+      for (int k = 0; k < rcpts.size(); k++) {
+        int i = g.getValue().get(k);
+        Outcome o = outcomes.get(k);
+        if (o instanceof Outcome.Deferred d && !now.isBefore(m.arrivedAt().plus(s.retry().maxLifetime()))) {
+          o = Outcomes.expired(d);
+          emit(new MtaEvent.Expired(now, m.id()));
+        }
+        after.set(i, apply(before.get(i), o, now));
+        logAttempt(m, before.get(i).recipient(), o, now);
+      }
+    }
+    sendReports(m, before, after, now);
+    Instant next = now.plus(s.retry().backoff(m.attempts() + 1, s.random()));
+    if (!s.store().recordAttempt(m.id(), s.nodeId(), after, next)) {
+      log.warn("{}: lease lost before the outcome was recorded; another node has it", m.id());
+    }
+  }
+
+  private List<Outcome> deliverGroup(
+      QueuedMessage m, List<Recipient> rcpts, Route route, DeliveryAgent.Content content, Instant now) {
+    if (route instanceof Route.Local) {
+      return withPermits("local", () -> local.deliver(m, rcpts, route, content));
+    }
+    Route.Smtp smtp = (Route.Smtp) route;
+    String destination = smtp.destination();
+    DeadDestination d = dead.getIfPresent(destination);
+    if (d != null && now.isBefore(d.until())) {
+      return nCopies(rcpts.size(), Outcomes.suspended(destination, d.reason()));
+    }
+    if (s.smtpAgent() == null) {
+      return nCopies(rcpts.size(),
+          new Outcome.Deferred("none", "4.3.5", "no SMTP delivery is configured", false));
+    }
+    List<Outcome> outcomes =
+        withPermits(destination, () -> s.smtpAgent().deliver(m, rcpts, smtp, content));
+    for (Outcome o : outcomes) {
+      if (o instanceof Outcome.Deferred def && def.siteWide()) {
+        dead.put(destination, new DeadDestination(now.plus(s.retry().firstRetry()), def.diagnostic()));
+        break;
+      }
+    }
+    return outcomes;
+  }
+
+  private interface Attempt {
+    List<Outcome> run();
+  }
+
+  private List<Outcome> withPermits(String destination, Attempt attempt) {
+    Semaphore dest = perDestination.get(destination);
+    try {
+      global.acquire();
+      try {
+        dest.acquire();
+        try {
+          return attempt.run();
+        } finally {
+          dest.release();
+        }
+      } finally {
+        global.release();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting to deliver", e);
+    }
+  }
+
+  private static List<Outcome> nCopies(int n, Outcome o) {
+    return java.util.Collections.nCopies(n, o);
+  }
+
+  private static RecipientState apply(RecipientState r, Outcome o, Instant now) {
+    Status status =
+        switch (o) {
+          case Outcome.Delivered x -> Status.DELIVERED;
+          case Outcome.Deferred x -> Status.DEFERRED;
+          case Outcome.Failed x -> Status.FAILED;
+        };
+    return r.after(status, o.diagnostic(), o.dsnCode(), o.relay(), now);
+  }
+
+  /** One line per recipient and attempt, as Postfix logs it. */
+  private void logAttempt(QueuedMessage m, Recipient r, Outcome o, Instant now) {
+    Duration delay = Duration.between(m.arrivedAt(), now);
+    MtaEvent.Status status =
+        switch (o) {
+          case Outcome.Delivered x -> MtaEvent.Status.DELIVERED;
+          case Outcome.Deferred x -> MtaEvent.Status.DEFERRED;
+          case Outcome.Failed x -> MtaEvent.Status.BOUNCED;
+        };
+    String word =
+        switch (status) {
+          case DELIVERED -> "sent";
+          case DEFERRED -> "deferred";
+          case BOUNCED -> "bounced";
+        };
+    log.info(
+        "{}: to=<{}>, relay={}, delay={}, dsn={}, status={} ({})",
+        m.id(),
+        r.address(),
+        o.relay(),
+        String.format("%.2f", delay.toMillis() / 1000.0),
+        o.dsnCode(),
+        word,
+        o.diagnostic());
+    emit(
+        new MtaEvent.Attempt(
+            now, m.id(), r.address(), o.relay(), delay, o.dsnCode(), status, o.diagnostic()));
+  }
+
+  // ---- bounces and delay notices (RFC 3464), through intake with the null sender
+
+  private void sendReports(
+      QueuedMessage m, List<RecipientState> before, List<RecipientState> after, Instant now) {
+    if (m.reversePath().isEmpty()) {
+      return; // never bounce a bounce (RFC 5321 §4.5.5)
+    }
+    List<RecipientState> failed = new ArrayList<>();
+    List<Integer> delayedIdx = new ArrayList<>();
+    boolean warn =
+        s.retry().delayWarningEnabled()
+            && !now.isBefore(m.arrivedAt().plus(s.retry().delayWarning()));
+    for (int i = 0; i < after.size(); i++) {
+      RecipientState b = before.get(i);
+      RecipientState a = after.get(i);
+      var notify = a.recipient().dsnNotify();
+      if (a.status() == Status.FAILED && b.status() != Status.FAILED) {
+        if (notify.isEmpty() || notify.contains(Recipient.Notify.FAILURE)) {
+          failed.add(a);
+        }
+      } else if (warn && a.status() == Status.DEFERRED && !a.delayNotified()) {
+        if (notify.isEmpty() || notify.contains(Recipient.Notify.DELAY)) {
+          delayedIdx.add(i);
+        }
+      }
+    }
+    if (!failed.isEmpty()) {
+      report(m, failed, DeliveryReport.Action.FAILED, now);
+    }
+    if (!delayedIdx.isEmpty()) {
+      List<RecipientState> delayed = delayedIdx.stream().map(after::get).toList();
+      if (report(m, delayed, DeliveryReport.Action.DELAYED, now)) {
+        for (int i : delayedIdx) {
+          after.set(i, after.get(i).withDelayNotified());
+        }
+      }
+    }
+  }
+
+  private boolean report(
+      QueuedMessage m, List<RecipientState> recipients, DeliveryReport.Action action, Instant now) {
+    try {
+      boolean full =
+          action == DeliveryReport.Action.FAILED
+              && m.parameters().ret() != MailParameters.Ret.HDRS
+              && m.size() <= DeliveryReport.FULL_MESSAGE_LIMIT;
+      byte[] original;
+      try (InputStream in = s.store().openContent(m.id())) {
+        original = full ? in.readAllBytes() : headerBlock(in);
+      }
+      byte[] dsn =
+          DeliveryReport.build(
+              s.hostname(),
+              m,
+              recipients,
+              action,
+              original,
+              full,
+              now,
+              action == DeliveryReport.Action.DELAYED ? m.arrivedAt().plus(s.retry().maxLifetime()) : null,
+              s.clock().getZone());
+      String id = intake.newId();
+      intake.accept(
+          id,
+          "",
+          List.of(Recipient.of(m.reversePath())),
+          new MailParameters(MailParameters.Body.EIGHT_BIT_MIME, -1, m.parameters().smtpUtf8(), null, null, null),
+          dsn.length,
+          () -> new java.io.ByteArrayInputStream(dsn));
+      log.info("{}: sender {} notification: {}", m.id(), action == DeliveryReport.Action.FAILED ? "non-delivery" : "delay", id);
+      emit(new MtaEvent.Bounced(now, m.id(), id, action.name().toLowerCase(java.util.Locale.ROOT)));
+      return true;
+    } catch (IOException | RuntimeException e) {
+      log.warn("{}: could not queue the {} report: {}", m.id(), action, e.toString());
+      return false;
+    }
+  }
+
+  /** The header block of a message (up to the empty line), at most 64 KiB. */
+  private static byte[] headerBlock(InputStream in) throws IOException {
+    byte[] buf = in.readNBytes(64 * 1024);
+    for (int i = 0; i + 3 < buf.length; i++) {
+      if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+        return java.util.Arrays.copyOf(buf, i + 2);
+      }
+    }
+    return buf;
+  }
+
+  private void emit(MtaEvent event) {
+    for (MtaEventListener l : s.listeners()) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException e) {
+        log.warn("event listener {} failed: {}", l.getClass().getName(), e.toString());
+      }
+    }
+  }
+
+  /** Stops the background loop, letting a running pass finish for up to {@code grace}. */
+  public void close(Duration grace) {
+    Thread t;
+    synchronized (this) {
+      running = false;
+      t = loop;
+    }
+    wakeUp();
+    if (t != null) {
+      try {
+        t.join(grace.toMillis() + 1);
+        if (t.isAlive()) {
+          t.interrupt();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(10));
+  }
+}

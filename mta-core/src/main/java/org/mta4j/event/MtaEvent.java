@@ -1,0 +1,43 @@
+package org.mta4j.event;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * What happens to mail in the MTA, for metrics and logs. Events are immutable values delivered
+ * to {@link MtaEventListener}s on the thread where they happen.
+ */
+public sealed interface MtaEvent {
+
+  /** When it happened. */
+  Instant at();
+
+  /** A message was queued by intake. */
+  record Queued(Instant at, String queueId, String reversePath, int recipients, long size, String origin)
+      implements MtaEvent {}
+
+  /** One delivery attempt for one recipient ended; {@code status} tells how. */
+  record Attempt(
+      Instant at,
+      String queueId,
+      String recipient,
+      String relay,
+      Duration delay,
+      String dsnCode,
+      Status status,
+      String diagnostic)
+      implements MtaEvent {}
+
+  /** A non-delivery report (or delay notice) was queued back to the sender. */
+  record Bounced(Instant at, String queueId, String bounceId, String action) implements MtaEvent {}
+
+  /** A message stayed deferred past the queue lifetime and was given up. */
+  record Expired(Instant at, String queueId) implements MtaEvent {}
+
+  /** The outcome of an attempt, as Postfix's {@code status=} field. */
+  enum Status {
+    DELIVERED,
+    DEFERRED,
+    BOUNCED
+  }
+}

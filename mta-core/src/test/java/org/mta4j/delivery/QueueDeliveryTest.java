@@ -1,0 +1,233 @@
+package org.mta4j.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mta4j.Mta;
+import org.mta4j.event.MtaEvent;
+import org.mta4j.queue.QueueFilter;
+import org.mta4j.queue.QueuedMessage;
+import org.mta4j.queue.RecipientState;
+import org.mta4j.server.Listener;
+import org.mta4j.testing.FakeClock;
+
+/** The queue's path to local delivery: retries, expiry, bounces and delay notices, on a fake clock. */
+class QueueDeliveryTest {
+  private static final byte[] MESSAGE =
+      "From: a@example.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\nHello.\r\n"
+          .getBytes(StandardCharsets.US_ASCII);
+
+  private final FakeClock clock = FakeClock.atEpochOfTests();
+  private final List<LocalDelivery> delivered = Collections.synchronizedList(new ArrayList<>());
+  private final List<byte[]> contents = Collections.synchronizedList(new ArrayList<>());
+  private final List<MtaEvent> events = Collections.synchronizedList(new ArrayList<>());
+  private Mta mta;
+
+  @AfterEach
+  void close() {
+    if (mta != null) {
+      mta.close();
+    }
+  }
+
+  private Mta build(DeliveryHook hook, RetryPolicy retry) {
+    mta =
+        Mta.builder()
+            .hostname("mx.example.test")
+            .listener(Listener.smtp("127.0.0.1", 0))
+            .localDomains("example.test")
+            .clock(clock)
+            .retryPolicy(retry)
+            .eventListener(events::add)
+            .localDelivery(
+                d -> {
+                  hook.deliver(d);
+                  try (InputStream in = d.openContent()) {
+                    contents.add(in.readAllBytes());
+                  }
+                  delivered.add(d);
+                })
+            .build();
+    return mta;
+  }
+
+  private static String text(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void submittedMailIsDeliveredToTheLocalHookWithMessageIdAndDateAdded() throws IOException {
+    build(d -> {}, RetryPolicy.DEFAULT);
+    String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
+
+    assertThat(mta.deliverDue(clock.instant())).isEqualTo(1);
+
+    assertThat(delivered).singleElement().satisfies(d -> {
+      assertThat(d.queueId()).isEqualTo(id);
+      assertThat(d.reversePath()).isEqualTo("a@example.test");
+      assertThat(d.recipients()).extracting(r -> r.address()).containsExactly("b@example.test");
+    });
+    String content = text(contents.get(0));
+    assertThat(content)
+        .startsWith("From: a@example.test\r\nTo: b@example.test\r\nSubject: hi\r\n")
+        .contains("Message-ID: <" + id + "@mx.example.test>\r\n")
+        .contains("Date: Thu, 1 Jan 2026 00:00:00 +0000\r\n")
+        .endsWith("\r\n\r\nHello.\r\n");
+    assertThat(mta.queue().list(QueueFilter.all(clock.instant()))).isEmpty();
+  }
+
+  @Test
+  void duplicateRecipientsAreDeliveredOnce() throws IOException {
+    build(d -> {}, RetryPolicy.DEFAULT);
+    mta.submit("a@example.test", List.of("b@example.test", "b@EXAMPLE.test", "c@example.test"), MESSAGE);
+    mta.deliverDue(clock.instant());
+    assertThat(delivered.get(0).recipients())
+        .extracting(r -> r.address())
+        .containsExactly("b@example.test", "c@example.test");
+  }
+
+  @Test
+  void aThrowingHookDefersAndTheRetryFollowsTheBackoffSchedule() throws IOException {
+    AtomicInteger calls = new AtomicInteger();
+    build(
+        d -> {
+          if (calls.incrementAndGet() <= 2) {
+            throw new IOException("mailbox locked");
+          }
+        },
+        new RetryPolicy(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofDays(5), 0.0, Duration.ZERO));
+    String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
+    Instant t0 = clock.instant();
+
+    mta.deliverDue(t0);
+    QueuedMessage m = mta.queue().show(id).orElseThrow();
+    assertThat(m.attempts()).isEqualTo(1);
+    assertThat(m.nextAttemptAt()).isEqualTo(t0.plus(Duration.ofMinutes(5)));
+    RecipientState r = m.recipients().get(0);
+    assertThat(r.status()).isEqualTo(RecipientState.Status.DEFERRED);
+    assertThat(r.dsnCode()).isEqualTo("4.3.0");
+    assertThat(r.diagnostic()).contains("mailbox locked");
+
+    assertThat(mta.deliverDue(clock.advance(Duration.ofMinutes(4)))).isZero();
+    assertThat(mta.deliverDue(clock.advance(Duration.ofMinutes(1)))).isEqualTo(1);
+    m = mta.queue().show(id).orElseThrow();
+    assertThat(m.attempts()).isEqualTo(2);
+    assertThat(m.nextAttemptAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(10)));
+
+    assertThat(mta.deliverDue(clock.advance(Duration.ofMinutes(10)))).isEqualTo(1);
+    assertThat(delivered).hasSize(1);
+    assertThat(mta.queue().show(id)).isEmpty();
+    assertThat(events)
+        .filteredOn(e -> e instanceof MtaEvent.Attempt)
+        .extracting(e -> ((MtaEvent.Attempt) e).status())
+        .containsExactly(MtaEvent.Status.DEFERRED, MtaEvent.Status.DEFERRED, MtaEvent.Status.DELIVERED);
+  }
+
+  @Test
+  void backoffDoublesUpToTheCapWithJitterInBounds() {
+    RetryPolicy p = new RetryPolicy(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofDays(5), 0.1, Duration.ZERO);
+    java.util.Random random = new java.util.Random(42);
+    long[] expectedMinutes = {5, 10, 20, 40, 60, 60, 60};
+    for (int attempt = 1; attempt <= expectedMinutes.length; attempt++) {
+      double minutes = p.backoff(attempt, random).toMillis() / 60_000.0;
+      assertThat(minutes).isCloseTo(expectedMinutes[attempt - 1], within(expectedMinutes[attempt - 1] * 0.1 + 1e-9));
+    }
+  }
+
+  @Test
+  void aRecipientStillDeferredAtTheQueueLifetimeBouncesToTheSenderInRfc3464Form() throws IOException {
+    build(
+        d -> {
+          if (d.recipients().stream().anyMatch(r -> r.address().equals("b@example.test"))) {
+            throw new IOException("disk quota exceeded");
+          }
+        },
+        new RetryPolicy(Duration.ofMinutes(5), Duration.ofMinutes(20), Duration.ofHours(1), 0.0, Duration.ZERO));
+    String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
+
+    for (int i = 0; i < 20 && mta.queue().show(id).isPresent(); i++) {
+      mta.deliverDue(clock.instant());
+      clock.advance(Duration.ofMinutes(20));
+    }
+    mta.deliverDue(clock.instant()); // the bounce itself
+    assertThat(mta.queue().show(id)).isEmpty();
+    assertThat(delivered).singleElement().satisfies(d -> {
+      assertThat(d.reversePath()).isEmpty();
+      assertThat(d.recipients()).extracting(r -> r.address()).containsExactly("a@example.test");
+    });
+    String dsn = text(contents.get(0));
+    assertThat(dsn)
+        .contains("Content-Type: multipart/report; report-type=delivery-status;")
+        .contains("Content-Type: message/delivery-status")
+        .contains("Reporting-MTA: dns; mx.example.test")
+        .contains("Final-Recipient: rfc822; b@example.test")
+        .contains("Action: failed")
+        .contains("Status: 4.3.0")
+        .contains("disk quota exceeded")
+        .contains("Content-Type: message/rfc822")
+        .contains("Subject: hi")
+        .contains("Auto-Submitted: auto-replied");
+    assertThat(events).anyMatch(e -> e instanceof MtaEvent.Expired x && x.queueId().equals(id));
+    assertThat(events).anyMatch(e -> e instanceof MtaEvent.Bounced x && x.queueId().equals(id));
+  }
+
+  @Test
+  void aPermanentHookFailureBouncesAtOnce() throws IOException {
+    build(
+        d -> {
+          if (!d.reversePath().isEmpty()) {
+            throw new PermanentDeliveryException("no such user", "5.1.1");
+          }
+        },
+        RetryPolicy.DEFAULT);
+    String id = mta.submit("a@example.test", List.of("nobody@example.test"), MESSAGE);
+    mta.deliverDue(clock.instant());
+    assertThat(mta.queue().show(id)).isEmpty();
+    mta.deliverDue(clock.instant());
+    assertThat(contents).singleElement().satisfies(c ->
+        assertThat(text(c)).contains("Status: 5.1.1").contains("no such user"));
+  }
+
+  @Test
+  void aFailedBounceIsNeverBouncedAgain() throws IOException {
+    build(d -> { throw new PermanentDeliveryException("no such user"); }, RetryPolicy.DEFAULT);
+    String id = mta.submit("", List.of("nobody@example.test"), MESSAGE);
+    mta.deliverDue(clock.instant());
+    assertThat(mta.queue().show(id)).isEmpty();
+    assertThat(mta.queue().list(QueueFilter.all(clock.instant()))).isEmpty();
+  }
+
+  @Test
+  void aDelayNoticeIsSentOnceWhenTheMessageIsOlderThanTheWarningTime() throws IOException {
+    build(
+        d -> {
+          if (!d.reversePath().isEmpty()) {
+            throw new IOException("try later");
+          }
+        },
+        new RetryPolicy(Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofDays(1), 0.0, Duration.ofMinutes(30)));
+    String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
+    for (int i = 0; i < 8; i++) {
+      mta.deliverDue(clock.instant());
+      clock.advance(Duration.ofMinutes(10));
+    }
+    assertThat(mta.queue().show(id)).isPresent();
+    assertThat(contents).hasSize(1);
+    assertThat(text(contents.get(0)))
+        .contains("Action: delayed")
+        .contains("Will-Retry-Until: Fri, 2 Jan 2026 00:00:00 +0000")
+        .contains("Content-Type: text/rfc822-headers");
+    assertThat(mta.queue().show(id).orElseThrow().recipients().get(0).delayNotified()).isTrue();
+  }
+}
