@@ -117,7 +117,7 @@ public final class Mta implements AutoCloseable {
                 store,
                 router,
                 b.deliveryHook,
-                b.smtpAgentFactory == null ? null : b.smtpAgentFactory.apply(b),
+                smtpAgent(b),
                 b.retryPolicy,
                 b.clock,
                 new java.util.Random(),
@@ -131,6 +131,21 @@ public final class Mta implements AutoCloseable {
     qm[0] = queueManager;
     this.config = b.serverConfig(ids, b.messageHandler != null ? b.messageHandler : new IntakeHandler(intake));
     this.server = new SmtpServer(config);
+  }
+
+  private static QueueManager.SmtpDeliveryAgent smtpAgent(Builder b) {
+    org.mta4j.client.SmtpClient client =
+        b.smtpClient != null
+            ? b.smtpClient
+            : org.mta4j.client.SmtpClient.builder().heloName(b.hostname).build();
+    org.mta4j.dns.DnsResolver dns =
+        b.dnsResolver != null ? b.dnsResolver : org.mta4j.dns.DnsjavaResolver.builder().build();
+    return new org.mta4j.delivery.internal.SmtpAgent(
+        client,
+        new org.mta4j.routing.MxResolver(dns),
+        dns,
+        new org.mta4j.delivery.internal.ConnectionCache(
+            Clock.systemUTC(), Duration.ofSeconds(2), 100, 10));
   }
 
   /** A builder with the defaults of RFC 5321 and Postfix. */
@@ -273,7 +288,8 @@ public final class Mta implements AutoCloseable {
     private Duration lease = Duration.ofMinutes(10);
     private String nodeId;
     private final List<MtaEventListener> eventListeners = new ArrayList<>();
-    private java.util.function.Function<Builder, QueueManager.SmtpDeliveryAgent> smtpAgentFactory;
+    private org.mta4j.client.SmtpClient smtpClient;
+    private org.mta4j.dns.DnsResolver dnsResolver;
 
     private Builder() {}
 
@@ -578,6 +594,21 @@ public final class Mta implements AutoCloseable {
         throw new IllegalArgumentException("nodeId must not be blank");
       }
       this.nodeId = nodeId;
+      return this;
+    }
+
+    /**
+     * The SMTP client for outbound delivery; default one that says EHLO with {@link
+     * #hostname(String)}, with RFC 5321 timeouts and the JDK's trust store for verified TLS.
+     */
+    public Builder smtpClient(org.mta4j.client.SmtpClient client) {
+      this.smtpClient = Objects.requireNonNull(client, "smtpClient");
+      return this;
+    }
+
+    /** The DNS resolver for MX routing; default dnsjava with the system's resolvers. */
+    public Builder dnsResolver(org.mta4j.dns.DnsResolver resolver) {
+      this.dnsResolver = Objects.requireNonNull(resolver, "dnsResolver");
       return this;
     }
 

@@ -60,6 +60,7 @@ final class ClientSession implements SmtpConnection {
   private boolean usable;
   private boolean closed;
   private int transactions;
+  private Stage setupStage = Stage.GREETING; // where the session set-up is, for failures
 
   private ClientSession(SmtpClient client, SmtpTarget target, SmtpChannel channel) {
     this.client = client;
@@ -105,26 +106,25 @@ final class ClientSession implements SmtpConnection {
   }
 
   /** Greeting, EHLO, STARTTLS, EHLO, AUTH; null when all went well, else the failure (closed). */
-  private SessionFailure handshake(boolean startTls) {
-    Stage stage = Stage.GREETING;
+  private SessionFailure handshake(boolean tryStartTls) {
     try {
       if (target.implicitTls()) {
-        stage = Stage.TLS_HANDSHAKE;
+        setupStage = Stage.TLS_HANDSHAKE;
         startTls();
       }
-      stage = Stage.GREETING;
+      setupStage = Stage.GREETING;
       greeting = channel.readReply(client.greetingTimeout());
       if (!greeting.isPositive()) {
         return quitAndFail(new ServerReply(Stage.GREETING, greeting));
       }
-      stage = Stage.EHLO;
+      setupStage = Stage.EHLO;
       SessionFailure failure = ehlo(true);
       if (failure != null) {
         return failure;
       }
-      if (startTls && tlsSession == null) {
+      if (tryStartTls && tlsSession == null) {
         if (extensions.startTls()) {
-          stage = Stage.STARTTLS;
+          setupStage = Stage.STARTTLS;
           channel.command(Protocol.STARTTLS);
           channel.flush(client.startTlsTimeout());
           RemoteReply reply = channel.readReply(client.startTlsTimeout());
@@ -136,9 +136,9 @@ final class ClientSession implements SmtpConnection {
               channel.close();
               return new ProtocolViolation(Stage.STARTTLS, Protocol.startTlsInjection(early));
             }
-            stage = Stage.TLS_HANDSHAKE;
+            setupStage = Stage.TLS_HANDSHAKE;
             startTls();
-            stage = Stage.EHLO;
+            setupStage = Stage.EHLO;
             failure = ehlo(false);
             if (failure != null) {
               return failure;
@@ -158,16 +158,16 @@ final class ClientSession implements SmtpConnection {
         }
       }
       if (target.credentials() != null) {
-        stage = Stage.AUTH;
+        setupStage = Stage.AUTH;
         return authenticate();
       }
       return null;
     } catch (MalformedReplyException e) {
       channel.close();
-      return new ProtocolViolation(stage, e.getMessage());
+      return new ProtocolViolation(setupStage, e.getMessage());
     } catch (IOException e) {
       channel.close();
-      return networkError(stage, e);
+      return networkError(setupStage, e);
     }
   }
 
@@ -201,6 +201,7 @@ final class ClientSession implements SmtpConnection {
     }
     if (reply.isPermanentFailure() && heloFallback) {
       // RFC 5321 §3.2: a server that does not know EHLO answers 5xx; try the old greeting.
+      setupStage = Stage.HELO;
       channel.command(Protocol.HELO + client.heloName());
       channel.flush(client.heloTimeout());
       RemoteReply helo = channel.readReply(client.heloTimeout());
@@ -217,7 +218,8 @@ final class ClientSession implements SmtpConnection {
     Credentials credentials = target.credentials();
     if (tlsSession == null && !target.allowPlaintextAuth()) {
       return quitAndFail(
-          new Unmet(Stage.AUTH, Unmet.Requirement.TLS_FOR_AUTH, Protocol.authNeedsTls(serverName())));
+          new Unmet(
+              Stage.AUTH, Unmet.Requirement.TLS_FOR_AUTH, Protocol.authNeedsTls(serverName())));
     }
     Set<String> mechanisms = extensions.authMechanisms();
     if (mechanisms.isEmpty()) {
@@ -305,12 +307,17 @@ final class ClientSession implements SmtpConnection {
     }
     InputStream content;
     try {
-      content = Objects.requireNonNull(message.content().get(), "content supplier returned null");
-    } catch (IOException e) {
+      content = message.content().get();
+      if (content == null) {
+        throw new IOException("the content supplier returned null");
+      }
+    } catch (IOException | RuntimeException e) {
+      // The supplier is the caller's code: whatever it throws, nothing was sent.
       return TransactionResult.refused(
           message.recipients(),
           new LocalFailure(
-              LocalFailure.Reason.CONTENT_UNREADABLE, Protocol.contentUnreadable(e.getMessage())));
+              LocalFailure.Reason.CONTENT_UNREADABLE,
+              Protocol.contentUnreadable(e.getMessage() == null ? e.toString() : e.getMessage())));
     }
     try {
       return new Transaction(message, content).run();
@@ -569,7 +576,9 @@ final class ClientSession implements SmtpConnection {
     private String mailCommand() {
       MailParameters p = message.parameters();
       StringBuilder command =
-          new StringBuilder(Protocol.MAIL_FROM).append(message.reversePath()).append(Protocol.PATH_END);
+          new StringBuilder(Protocol.MAIL_FROM)
+              .append(message.reversePath())
+              .append(Protocol.PATH_END);
       if (extensions.size()) {
         command.append(Protocol.PARAM_SIZE).append(message.size());
       }
@@ -588,7 +597,9 @@ final class ClientSession implements SmtpConnection {
       }
       if (extensions.dsn()) {
         if (p.ret() != null) {
-          command.append(Protocol.PARAM_RET).append(p.ret() == MailParameters.Ret.FULL ? "FULL" : "HDRS");
+          command
+              .append(Protocol.PARAM_RET)
+              .append(p.ret() == MailParameters.Ret.FULL ? "FULL" : "HDRS");
         }
         if (p.envid() != null) {
           command.append(Protocol.PARAM_ENVID).append(p.envid());

@@ -1,8 +1,8 @@
 package org.mta4j.client;
 
 /**
- * What {@link SmtpClient#connect} returns: an open {@link SmtpConnection}, ready for a
- * transaction, or the {@link SessionFailure} that prevented it.
+ * What {@link SmtpClient#connect} returns: an open {@link SmtpConnection}, ready for a transaction,
+ * or the {@link SessionFailure} that prevented it.
  *
  * <pre>{@code
  * switch (client.connect(target)) {

@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Streams message content onto the wire: dot-stuffed and terminated for DATA (RFC 5321 §4.5.2),
- * or as counted BDAT chunks (RFC 3030 §2). Reads of the content that fail are reported as {@link
+ * Streams message content onto the wire: dot-stuffed and terminated for DATA (RFC 5321 §4.5.2), or
+ * as counted BDAT chunks (RFC 3030 §2). Reads of the content that fail are reported as {@link
  * ContentReadException}, socket failures as the plain {@link IOException}s they are.
  */
 final class ContentWriter {
@@ -16,14 +16,17 @@ final class ContentWriter {
   private static final byte[] EXTRA_DOT = {DOT};
   private static final byte LF = '\n';
 
-  /** The content as given, its read errors marked as local. */
+  /**
+   * The content as given, its read errors marked as local; the stream is the caller's code, so a
+   * runtime exception from it is a read error too (STYLE rule 8), not a crash of the session.
+   */
   static InputStream guarded(InputStream content) {
     return new FilterInputStream(content) {
       @Override
       public int read() throws IOException {
         try {
           return super.read();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           throw new ContentReadException(e);
         }
       }
@@ -32,7 +35,7 @@ final class ContentWriter {
       public int read(byte[] b, int off, int len) throws IOException {
         try {
           return super.read(b, off, len);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           throw new ContentReadException(e);
         }
       }
@@ -69,8 +72,8 @@ final class ContentWriter {
   }
 
   /**
-   * Cuts content into BDAT chunks, reading one byte ahead so that the last chunk is known to be
-   * the last (RFC 3030 §2: {@code BDAT n LAST}).
+   * Cuts content into BDAT chunks, reading one byte ahead so that the last chunk is known to be the
+   * last (RFC 3030 §2: {@code BDAT n LAST}).
    */
   static final class ChunkReader {
     private final InputStream content;

@@ -11,8 +11,8 @@ import java.util.Objects;
  *
  * <p>Why: with DATA the end of the message is {@code CRLF . CRLF}; a server that also ends lines on
  * a bare LF or CR could be made to see an end of data inside the content (SMTP smuggling). Only
- * CRLF pairs leaving this stream, with dot-stuffing after it, means no such sequence can occur.
- * RFC 5321 §2.3.8 forbids bare CR and LF in SMTP content anyway.
+ * CRLF pairs leaving this stream, with dot-stuffing after it, means no such sequence can occur. RFC
+ * 5321 §2.3.8 forbids bare CR and LF in SMTP content anyway.
  */
 final class CrlfNormalizer extends InputStream {
   private static final byte CR = '\r';

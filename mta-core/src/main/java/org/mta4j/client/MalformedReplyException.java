@@ -2,7 +2,10 @@ package org.mta4j.client;
 
 import java.io.IOException;
 
-/** The server sent something that is not an SMTP reply; becomes a {@link SessionFailure.ProtocolViolation}. */
+/**
+ * The server sent something that is not an SMTP reply; becomes a {@link
+ * SessionFailure.ProtocolViolation}.
+ */
 final class MalformedReplyException extends IOException {
   MalformedReplyException(String message) {
     super(message);

@@ -63,18 +63,20 @@ final class Protocol {
   // Replies made here for a message refused before sending (Postfix's texts).
   static SmtpReply messageTooBig(long size, long limit, String host) {
     return SmtpReply.of(
-        552, "5.3.4", "message size " + size + " exceeds size limit " + limit + " of server " + host);
+        552,
+        "5.3.4",
+        "message size " + size + " exceeds size limit " + limit + " of server " + host);
   }
 
   static SmtpReply smtpUtf8NotOffered(String host) {
-    return SmtpReply.of(
-        554, "5.6.7", "SMTPUTF8 is required, but was not offered by host " + host);
+    return SmtpReply.of(554, "5.6.7", "SMTPUTF8 is required, but was not offered by host " + host);
   }
 
   static SmtpReply binaryMimeNotOffered(String host) {
     return SmtpReply.of(
-        554, "5.6.3", "BINARYMIME is required, but CHUNKING and BINARYMIME were not offered by host "
-            + host);
+        554,
+        "5.6.3",
+        "BINARYMIME is required, but CHUNKING and BINARYMIME were not offered by host " + host);
   }
 
   static SmtpReply contentUnreadable(String detail) {

@@ -8,12 +8,12 @@ import org.mta4j.smtp.SmtpReply;
 /**
  * A reply from a remote SMTP server, kept as the server sent it.
  *
- * <p>{@link SmtpReply} is what mta4j's own server sends and is always well-formed; a remote server's
- * reply may lack an RFC 3463 enhanced status code, carry a malformed one, or span several lines.
- * This record keeps the basic code, the enhanced code when the first line starts with a well-formed
- * one whose class agrees with the basic code (as Postfix reads it; otherwise {@code null}), and
- * each line's text verbatim. {@link #toSmtpReply()} gives the project's reply type for DSNs and
- * logs. Immutable and thread-safe.
+ * <p>{@link SmtpReply} is what mta4j's own server sends and is always well-formed; a remote
+ * server's reply may lack an RFC 3463 enhanced status code, carry a malformed one, or span several
+ * lines. This record keeps the basic code, the enhanced code when the first line starts with a
+ * well-formed one whose class agrees with the basic code (as Postfix reads it; otherwise {@code
+ * null}), and each line's text verbatim. {@link #toSmtpReply()} gives the project's reply type for
+ * DSNs and logs. Immutable and thread-safe.
  *
  * <pre>{@code
  * RemoteReply r = RemoteReply.of(550, "5.1.1 <bob@example.org>: Recipient address rejected");
@@ -21,10 +21,10 @@ import org.mta4j.smtp.SmtpReply;
  * r.message();   // "<bob@example.org>: Recipient address rejected"
  * }</pre>
  *
- * @param code the three-digit reply code, 200..599 (of the last line, as Postfix reads a
- *     multi-line reply whose lines disagree)
- * @param enhanced the enhanced status code from the first line, or {@code null} when it has none
- *     or a malformed one
+ * @param code the three-digit reply code, 200..599 (of the last line, as Postfix reads a multi-line
+ *     reply whose lines disagree)
+ * @param enhanced the enhanced status code from the first line, or {@code null} when it has none or
+ *     a malformed one
  * @param lines the text of each line after the code and its separator, verbatim (an enhanced code
  *     included); at least one, possibly empty
  */

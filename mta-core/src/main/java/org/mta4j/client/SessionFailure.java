@@ -87,8 +87,8 @@ public sealed interface SessionFailure extends ConnectResult
   }
 
   /**
-   * The server broke the protocol: a line that is not a reply, an over-long reply, a reply code
-   * not allowed at this point, or data sent ahead of the TLS handshake.
+   * The server broke the protocol: a line that is not a reply, an over-long reply, a reply code not
+   * allowed at this point, or data sent ahead of the TLS handshake.
    *
    * @param stage the stage in progress
    * @param detail what was wrong

@@ -128,7 +128,8 @@ final class SmtpChannel implements Closeable {
         if (len > 0 && line[len - 1] == '\r') {
           len--;
         }
-        String text = new String(line, 0, len, UTF_8);
+        // A stray CR inside a line is not a line break (RFC 5321 §2.3.8); keep it out of texts.
+        String text = new String(line, 0, len, UTF_8).replace('\r', ' ');
         return truncated ? text + "..." : text;
       }
       if (len == MAX_LINE) {

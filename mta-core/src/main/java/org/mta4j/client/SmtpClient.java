@@ -29,12 +29,12 @@ import javax.net.ssl.SSLContext;
  * }</pre>
  *
  * <p>{@link #connect} never throws for what the network or the server does: it reads the greeting,
- * sends EHLO (HELO after a 5xx to EHLO), runs STARTTLS as the target's {@link TlsPolicy} says,
- * EHLO again, and AUTH when the target has credentials; any failure on the way comes back as a
- * {@link SessionFailure}. With {@link TlsPolicy#OPPORTUNISTIC}, a failed TLS handshake is followed,
- * as in Postfix, by a second attempt in plain text on a new connection; a STARTTLS command the
- * server refuses is followed by plain text on the same connection. {@link TlsPolicy#OPPORTUNISTIC}
- * and {@link TlsPolicy#REQUIRED} encrypt without checking the certificate; {@link
+ * sends EHLO (HELO after a 5xx to EHLO), runs STARTTLS as the target's {@link TlsPolicy} says, EHLO
+ * again, and AUTH when the target has credentials; any failure on the way comes back as a {@link
+ * SessionFailure}. With {@link TlsPolicy#OPPORTUNISTIC}, a failed TLS handshake is followed, as in
+ * Postfix, by a second attempt in plain text on a new connection; a STARTTLS command the server
+ * refuses is followed by plain text on the same connection. {@link TlsPolicy#OPPORTUNISTIC} and
+ * {@link TlsPolicy#REQUIRED} encrypt without checking the certificate; {@link
  * TlsPolicy#REQUIRED_VERIFIED} checks the chain against {@link Builder#sslContext}'s trust and the
  * target's host name (RFC 6125 rules, the JDK's {@code HTTPS} endpoint identification).
  *
@@ -188,14 +188,13 @@ public final class SmtpClient {
   }
 
   /**
-   * Builds an {@link SmtpClient}. Each setter checks its value at once and names the option in
-   * the exception.
+   * Builds an {@link SmtpClient}. Each setter checks its value at once and names the option in the
+   * exception.
    */
   public static final class Builder {
     // RFC 5321 §2.3.5 domain (LDH labels) or §4.1.3 address literal.
-    private static final Pattern DOMAIN =
-        Pattern.compile(
-            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+    private static final String LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    private static final Pattern DOMAIN = Pattern.compile(LABEL + "(\\." + LABEL + ")*");
     private static final Pattern ADDRESS_LITERAL =
         Pattern.compile("\\[(\\d{1,3}(\\.\\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+)\\]");
 
@@ -311,9 +310,9 @@ public final class SmtpClient {
     }
 
     /**
-     * The TLS context whose trust verifies certificates under {@link
-     * TlsPolicy#REQUIRED_VERIFIED} (and whose key managers, if any, give a client certificate).
-     * Default: the JDK's default context and trust store.
+     * The TLS context whose trust verifies certificates under {@link TlsPolicy#REQUIRED_VERIFIED}
+     * (and whose key managers, if any, give a client certificate). Default: the JDK's default
+     * context and trust store.
      */
     public Builder sslContext(SSLContext sslContext) {
       this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
@@ -338,8 +337,7 @@ public final class SmtpClient {
      */
     public Builder chunkSize(int bytes) {
       if (bytes < 1 || bytes > MAX_CHUNK_SIZE) {
-        throw new IllegalArgumentException(
-            "chunkSize must be 1.." + MAX_CHUNK_SIZE + ": " + bytes);
+        throw new IllegalArgumentException("chunkSize must be 1.." + MAX_CHUNK_SIZE + ": " + bytes);
       }
       this.chunkSize = bytes;
       return this;

@@ -18,14 +18,14 @@ import javax.net.ssl.SSLSession;
  * CRLF: a bare CR or a bare LF becomes CRLF, and content that does not end with a line ending gets
  * one. With DATA, lines starting with {@code .} get another (RFC 5321 §4.5.2), so the content can
  * never contain the end-of-data sequence and cannot smuggle a second message past the server; the
- * same normalisation applies with BDAT so that a message arrives the same either way (BODY=BINARYMIME
- * content is sent as is, with BDAT only).
+ * same normalisation applies with BDAT so that a message arrives the same either way
+ * (BODY=BINARYMIME content is sent as is, with BDAT only).
  *
  * <p><b>Checked before sending.</b> A message larger than the server's SIZE fails with {@code 552
  * 5.3.4}; a message that needs SMTPUTF8 sent to a server that does not offer it fails with {@code
  * 554 5.6.7}; BINARYMIME content without CHUNKING and BINARYMIME fails with {@code 554 5.6.3}; in
- * each case as a {@link TransactionResult.LocalFailure}, with nothing sent. 8-bit content to a server
- * without 8BITMIME is sent anyway, without a BODY parameter, as Postfix does by default
+ * each case as a {@link TransactionResult.LocalFailure}, with nothing sent. 8-bit content to a
+ * server without 8BITMIME is sent anyway, without a BODY parameter, as Postfix does by default
  * (conversion to 7 bit is not done).
  *
  * <p>Not thread-safe: one transaction at a time, from one thread. {@link #close()} sends QUIT

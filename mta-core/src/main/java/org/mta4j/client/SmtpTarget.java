@@ -23,8 +23,8 @@ import java.util.Objects;
  * @param implicitTls true to start TLS as soon as the TCP connection is up (port 465, RFC 8314
  *     §3.3) instead of STARTTLS; needs a policy other than {@link TlsPolicy#NONE}
  * @param credentials AUTH credentials, or {@code null} to not authenticate
- * @param allowPlaintextAuth true to send the credentials even over an unencrypted connection;
- *     false (the usual) refuses, as a {@link SessionFailure.Unmet} at {@link Stage#AUTH}
+ * @param allowPlaintextAuth true to send the credentials even over an unencrypted connection; false
+ *     (the usual) refuses, as a {@link SessionFailure.Unmet} at {@link Stage#AUTH}
  */
 public record SmtpTarget(
     InetSocketAddress address,

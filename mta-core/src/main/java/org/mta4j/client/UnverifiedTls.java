@@ -12,9 +12,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * TLS that encrypts without authenticating the server, for {@link TlsPolicy#OPPORTUNISTIC} and
  * {@link TlsPolicy#REQUIRED} (Postfix's {@code may} and {@code encrypt} levels, RFC 7435
- * opportunistic security): most MX hosts have certificates that would not verify, and refusing
- * them would only push the mail to plain text. Protects against passive eavesdropping, not against
- * an active attacker; {@link TlsPolicy#REQUIRED_VERIFIED} is for that.
+ * opportunistic security): most MX hosts have certificates that would not verify, and refusing them
+ * would only push the mail to plain text. Protects against passive eavesdropping, not against an
+ * active attacker; {@link TlsPolicy#REQUIRED_VERIFIED} is for that.
  */
 final class UnverifiedTls {
   private UnverifiedTls() {}

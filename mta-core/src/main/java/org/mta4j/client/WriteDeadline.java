@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A timeout for socket writes, which Java's blocking sockets lack: a write that has not finished
- * in time closes the TCP socket, which ends the blocked write with an exception that is reported as
- * a {@link SocketTimeoutException}. A stalled server that stops reading would otherwise hold a
+ * A timeout for socket writes, which Java's blocking sockets lack: a write that has not finished in
+ * time closes the TCP socket, which ends the blocked write with an exception that is reported as a
+ * {@link SocketTimeoutException}. A stalled server that stops reading would otherwise hold a
  * delivery thread forever (RFC 5321 §4.5.3.2.5 gives the data block 3 minutes).
  *
  * <p>One daemon timer thread serves every connection of the JVM; it only closes sockets. (A timer
@@ -34,8 +34,7 @@ final class WriteDeadline {
   }
 
   /** Writes and flushes {@code bytes}, closing {@code tcp} if that takes longer than timeout. */
-  static void write(
-      Socket tcp, OutputStream out, byte[] bytes, int off, int len, Duration timeout)
+  static void write(Socket tcp, OutputStream out, byte[] bytes, int off, int len, Duration timeout)
       throws IOException {
     AtomicBoolean expired = new AtomicBoolean();
     ScheduledFuture<?> alarm =

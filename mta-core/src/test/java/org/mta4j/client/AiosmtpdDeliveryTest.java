@@ -45,7 +45,8 @@ class AiosmtpdDeliveryTest {
 
       TransactionResult result =
           connection.send(
-              OutgoingMessage.of("sender@example.test", recipients(to.toArray(String[]::new)), content));
+              OutgoingMessage.of(
+                  "sender@example.test", recipients(to.toArray(String[]::new)), content));
 
       assertThat(result.messageAccepted()).isTrue();
       assertThat(result.recipientReplies())
@@ -85,8 +86,9 @@ class AiosmtpdDeliveryTest {
           failed(client().connect(target(server.port(), TlsPolicy.REQUIRED_VERIFIED)));
 
       assertThat(failure.stage()).isEqualTo(Stage.TLS_HANDSHAKE);
-      assertThat(failure).isInstanceOfSatisfying(
-          NetworkError.class, e -> assertThat(e.kind()).isEqualTo(NetworkError.Kind.TLS));
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              NetworkError.class, e -> assertThat(e.kind()).isEqualTo(NetworkError.Kind.TLS));
       assertThat(server.messages()).isEmpty();
     }
   }
@@ -100,12 +102,13 @@ class AiosmtpdDeliveryTest {
 
       SessionFailure failure = failed(client.connect(target));
 
-      assertThat(failure).isInstanceOfSatisfying(
-          NetworkError.class,
-          e -> {
-            assertThat(e.stage()).isEqualTo(Stage.TLS_HANDSHAKE);
-            assertThat(e.kind()).isEqualTo(NetworkError.Kind.TLS);
-          });
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              NetworkError.class,
+              e -> {
+                assertThat(e.stage()).isEqualTo(Stage.TLS_HANDSHAKE);
+                assertThat(e.kind()).isEqualTo(NetworkError.Kind.TLS);
+              });
     }
   }
 
@@ -131,7 +134,8 @@ class AiosmtpdDeliveryTest {
               .withCredentials(new Credentials(USER, PASSWORD));
       try (SmtpConnection connection = connected(client().connect(target))) {
 
-        TransactionResult result = connection.send(message(simpleContent("auth"), "a@example.test"));
+        TransactionResult result =
+            connection.send(message(simpleContent("auth"), "a@example.test"));
 
         assertThat(connection.isAuthenticated()).isTrue();
         assertThat(result.messageAccepted()).isTrue();
@@ -150,13 +154,14 @@ class AiosmtpdDeliveryTest {
 
       SessionFailure failure = failed(client().connect(target));
 
-      assertThat(failure).isInstanceOfSatisfying(
-          ServerReply.class,
-          f -> {
-            assertThat(f.stage()).isEqualTo(Stage.AUTH);
-            assertThat(f.reply().code()).isEqualTo(535);
-            assertThat(f.reply().enhanced()).isEqualTo("5.7.8");
-          });
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              ServerReply.class,
+              f -> {
+                assertThat(f.stage()).isEqualTo(Stage.AUTH);
+                assertThat(f.reply().code()).isEqualTo(535);
+                assertThat(f.reply().enhanced()).isEqualTo("5.7.8");
+              });
       assertThat(server.messages()).isEmpty();
     }
   }
@@ -169,14 +174,16 @@ class AiosmtpdDeliveryTest {
           target(server.port(), TlsPolicy.NONE).withCredentials(new Credentials(USER, PASSWORD));
 
       SessionFailure refused = failed(client().connect(target));
-      assertThat(refused).isInstanceOfSatisfying(
-          Unmet.class,
-          u -> assertThat(u.requirement()).isEqualTo(Unmet.Requirement.TLS_FOR_AUTH));
+      assertThat(refused)
+          .isInstanceOfSatisfying(
+              Unmet.class,
+              u -> assertThat(u.requirement()).isEqualTo(Unmet.Requirement.TLS_FOR_AUTH));
 
       try (SmtpConnection connection =
           connected(client().connect(target.withPlaintextAuthAllowed()))) {
         assertThat(connection.isAuthenticated()).isTrue();
-        assertThat(connection.send(message(simpleContent("lab"), "a@example.test")).messageAccepted())
+        assertThat(
+                connection.send(message(simpleContent("lab"), "a@example.test")).messageAccepted())
             .isTrue();
       }
       assertThat(server.awaitMessages(1, AWAIT).get(0).authUser()).isEqualTo(USER);

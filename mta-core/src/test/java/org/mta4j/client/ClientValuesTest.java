@@ -119,7 +119,8 @@ class ClientValuesTest {
                 .needsSmtpUtf8())
         .isTrue();
     assertThat(
-            OutgoingMessage.of("a@example.test", List.of(Recipient.of("b@ex\u00e4mple.test")), content)
+            OutgoingMessage.of(
+                    "a@example.test", List.of(Recipient.of("b@ex\u00e4mple.test")), content)
                 .needsSmtpUtf8())
         .isTrue();
   }
@@ -148,7 +149,8 @@ class ClientValuesTest {
     assertThat(extensions.chunking()).isTrue();
     assertThat(extensions.dsn()).isFalse();
     assertThat(ServerExtensions.fromEhlo(RemoteReply.of(250, "mx", "SIZE")).sizeLimit()).isEmpty();
-    assertThat(ServerExtensions.fromEhlo(RemoteReply.of(250, "mx", "SIZE 0")).sizeLimit()).isEmpty();
+    assertThat(ServerExtensions.fromEhlo(RemoteReply.of(250, "mx", "SIZE 0")).sizeLimit())
+        .isEmpty();
   }
 
   @Test

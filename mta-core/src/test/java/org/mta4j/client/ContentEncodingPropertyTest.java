@@ -45,8 +45,7 @@ class ContentEncodingPropertyTest {
       @ForAll("contents") byte[] content) throws IOException {
     ByteArrayOutputStream wire = new ByteArrayOutputStream();
 
-    ContentWriter.writeData(
-        new CrlfNormalizer(new ByteArrayInputStream(content)), wire::write);
+    ContentWriter.writeData(new CrlfNormalizer(new ByteArrayInputStream(content)), wire::write);
 
     byte[] bytes = wire.toByteArray();
     // The DATA command's CRLF precedes the content: search from there.
@@ -79,8 +78,9 @@ class ContentEncodingPropertyTest {
   @Provide
   Arbitrary<byte[]> contents() {
     // Mostly the bytes that matter (CR, LF, '.'), some letters and 8-bit bytes.
-    Arbitrary<Byte> interesting = Arbitraries.of((byte) '\r', (byte) '\n', (byte) '.', (byte) 'a',
-        (byte) ' ', (byte) 0xC3, (byte) 0);
+    Arbitrary<Byte> interesting =
+        Arbitraries.of(
+            (byte) '\r', (byte) '\n', (byte) '.', (byte) 'a', (byte) ' ', (byte) 0xC3, (byte) 0);
     return interesting.array(byte[].class).ofMaxSize(200);
   }
 
@@ -147,7 +147,8 @@ class ContentEncodingPropertyTest {
         if (position >= content.length) {
           return -1;
         }
-        int n = Math.min(Math.min(len, sizes.get(turn++ % sizes.size())), content.length - position);
+        int n =
+            Math.min(Math.min(len, sizes.get(turn++ % sizes.size())), content.length - position);
         System.arraycopy(content, position, b, off, n);
         position += n;
         return n;
@@ -155,8 +156,7 @@ class ContentEncodingPropertyTest {
     };
   }
 
-  private static byte[] readAll(InputStream in, List<Integer> sizes)
-      throws IOException {
+  private static byte[] readAll(InputStream in, List<Integer> sizes) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[32];
     int turn = 0;

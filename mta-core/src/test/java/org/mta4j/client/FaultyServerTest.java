@@ -56,12 +56,13 @@ class FaultyServerTest {
 
       SessionFailure failure = failed(impatient.connect(peer.target(TlsPolicy.NONE)));
 
-      assertThat(failure).isInstanceOfSatisfying(
-          NetworkError.class,
-          e -> {
-            assertThat(e.stage()).isEqualTo(Stage.GREETING);
-            assertThat(e.kind()).isEqualTo(NetworkError.Kind.TIMEOUT);
-          });
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              NetworkError.class,
+              e -> {
+                assertThat(e.stage()).isEqualTo(Stage.GREETING);
+                assertThat(e.kind()).isEqualTo(NetworkError.Kind.TIMEOUT);
+              });
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
   }
@@ -79,41 +80,43 @@ class FaultyServerTest {
 
       SessionFailure failure = failed(client().connect(target));
 
-      assertThat(failure).isInstanceOfSatisfying(
-          NetworkError.class,
-          e -> {
-            assertThat(e.stage()).isEqualTo(Stage.CONNECT);
-            assertThat(e.kind()).isEqualTo(NetworkError.Kind.CONNECT);
-          });
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              NetworkError.class,
+              e -> {
+                assertThat(e.stage()).isEqualTo(Stage.CONNECT);
+                assertThat(e.kind()).isEqualTo(NetworkError.Kind.CONNECT);
+              });
     }
   }
 
   @Test
   void aResetInTheMiddleOfDataIsAConnectionLostWhileSendingTheContent() throws IOException {
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo("SIZE 0");
-              c.expect("MAIL FROM:");
-              c.send("250 2.1.0 Ok");
-              c.expect("RCPT TO:");
-              c.send("250 2.1.5 Ok");
-              c.expect("DATA");
-              c.send("354 go ahead");
-              c.skip(64 * 1024);
-              c.reset();
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo("SIZE 0");
+                  c.expect("MAIL FROM:");
+                  c.send("250 2.1.0 Ok");
+                  c.expect("RCPT TO:");
+                  c.send("250 2.1.5 Ok");
+                  c.expect("DATA");
+                  c.send("354 go ahead");
+                  c.skip(64 * 1024);
+                  c.reset();
+                });
         SmtpConnection connection = connected(client().connect(peer.target(TlsPolicy.NONE)))) {
 
       TransactionResult result = connection.send(big());
 
       assertThat(result.dataReply().code()).isEqualTo(354);
-      assertThat(result.sessionFailure()).isInstanceOfSatisfying(
-          NetworkError.class,
-          e -> {
-            assertThat(e.stage()).isEqualTo(Stage.MESSAGE_CONTENT);
-            assertThat(e.kind()).isEqualTo(NetworkError.Kind.CONNECTION_LOST);
-          });
+      assertThat(result.sessionFailure())
+          .isInstanceOfSatisfying(
+              NetworkError.class,
+              e -> {
+                assertThat(e.stage()).isEqualTo(Stage.MESSAGE_CONTENT);
+                assertThat(e.kind()).isEqualTo(NetworkError.Kind.CONNECTION_LOST);
+              });
       assertThat(result.messageReply()).isNull();
       assertThat(connection.isReusable()).isFalse();
     }
@@ -123,29 +126,30 @@ class FaultyServerTest {
   void aServerThatStopsReadingHitsTheDataBlockTimeout() throws IOException {
     SmtpClient impatient = clientBuilder().dataBlockTimeout(Duration.ofMillis(500)).build();
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo();
-              c.expect("MAIL FROM:");
-              c.send("250 2.1.0 Ok");
-              c.expect("RCPT TO:");
-              c.send("250 2.1.5 Ok");
-              c.expect("DATA");
-              c.send("354 go ahead");
-              // Reads nothing more: the client's writes fill the socket buffers and stall.
-              c.holdUntilClosed();
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo();
+                  c.expect("MAIL FROM:");
+                  c.send("250 2.1.0 Ok");
+                  c.expect("RCPT TO:");
+                  c.send("250 2.1.5 Ok");
+                  c.expect("DATA");
+                  c.send("354 go ahead");
+                  // Reads nothing more: the client's writes fill the socket buffers and stall.
+                  c.holdUntilClosed();
+                });
         SmtpConnection connection = connected(impatient.connect(peer.target(TlsPolicy.NONE)))) {
       long start = System.nanoTime();
 
       TransactionResult result = connection.send(big());
 
-      assertThat(result.sessionFailure()).isInstanceOfSatisfying(
-          NetworkError.class,
-          e -> {
-            assertThat(e.stage()).isEqualTo(Stage.MESSAGE_CONTENT);
-            assertThat(e.kind()).isEqualTo(NetworkError.Kind.TIMEOUT);
-          });
+      assertThat(result.sessionFailure())
+          .isInstanceOfSatisfying(
+              NetworkError.class,
+              e -> {
+                assertThat(e.stage()).isEqualTo(Stage.MESSAGE_CONTENT);
+                assertThat(e.kind()).isEqualTo(NetworkError.Kind.TIMEOUT);
+              });
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
   }
@@ -156,19 +160,19 @@ class FaultyServerTest {
     // would time out instead.
     SmtpClient client = clientBuilder().mailTimeout(Duration.ofSeconds(5)).build();
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo("PIPELINING", "8BITMIME");
-              c.expect("MAIL FROM:");
-              c.expect("RCPT TO:<a@");
-              c.expect("RCPT TO:<b@");
-              c.expect("DATA");
-              c.send("250 2.1.0 Ok", "250 2.1.5 Ok", "550 5.1.1 No such user", "354 go ahead");
-              c.readData();
-              c.send("250 2.0.0 Ok: queued");
-              c.expect("QUIT");
-              c.send("221 2.0.0 Bye");
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo("PIPELINING", "8BITMIME");
+                  c.expect("MAIL FROM:");
+                  c.expect("RCPT TO:<a@");
+                  c.expect("RCPT TO:<b@");
+                  c.expect("DATA");
+                  c.send("250 2.1.0 Ok", "250 2.1.5 Ok", "550 5.1.1 No such user", "354 go ahead");
+                  c.readData();
+                  c.send("250 2.0.0 Ok: queued");
+                  c.expect("QUIT");
+                  c.send("221 2.0.0 Bye");
+                });
         SmtpConnection connection = connected(client.connect(peer.target(TlsPolicy.NONE)))) {
 
       TransactionResult result =
@@ -184,25 +188,26 @@ class FaultyServerTest {
   @Test
   void pipelinedDataAfterEveryRcptFailedIsEndedAtOnce() throws IOException {
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo("PIPELINING");
-              c.expect("MAIL FROM:");
-              c.expect("RCPT TO:");
-              c.expect("DATA");
-              // A server that says 354 although no recipient was accepted (RFC 2920 §3.1).
-              c.send("250 2.1.0 Ok", "550 5.1.1 No such user", "354 go ahead");
-              String content = c.readData();
-              c.send("554 5.5.1 Error: no valid recipients");
-              c.expect("RSET");
-              c.send("250 2.0.0 Ok");
-              if (!content.isEmpty()) {
-                throw new AssertionError("content sent to no recipient: " + content);
-              }
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo("PIPELINING");
+                  c.expect("MAIL FROM:");
+                  c.expect("RCPT TO:");
+                  c.expect("DATA");
+                  // A server that says 354 although no recipient was accepted (RFC 2920 §3.1).
+                  c.send("250 2.1.0 Ok", "550 5.1.1 No such user", "354 go ahead");
+                  String content = c.readData();
+                  c.send("554 5.5.1 Error: no valid recipients");
+                  c.expect("RSET");
+                  c.send("250 2.0.0 Ok");
+                  if (!content.isEmpty()) {
+                    throw new AssertionError("content sent to no recipient: " + content);
+                  }
+                });
         SmtpConnection connection = connected(client().connect(peer.target(TlsPolicy.NONE)))) {
 
-      TransactionResult result = connection.send(message(simpleContent("nobody"), "x@example.test"));
+      TransactionResult result =
+          connection.send(message(simpleContent("nobody"), "x@example.test"));
 
       assertThat(result.dataReply().code()).isEqualTo(354);
       assertThat(result.messageReply().code()).isEqualTo(554);
@@ -216,18 +221,18 @@ class FaultyServerTest {
   @Test
   void opportunisticTlsRetriesInPlainTextAfterAFailedHandshake() throws IOException {
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo("STARTTLS");
-              c.expect("STARTTLS");
-              c.send("220 2.0.0 Ready to start TLS");
-              c.sendRaw("this is not a TLS server hello\r\n".getBytes(US_ASCII));
-              c.awaitClientClose();
-            },
-            c -> {
-              c.greetAndEhlo("STARTTLS");
-              acceptOneMessage(c);
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo("STARTTLS");
+                  c.expect("STARTTLS");
+                  c.send("220 2.0.0 Ready to start TLS");
+                  c.sendRaw("this is not a TLS server hello\r\n".getBytes(US_ASCII));
+                  c.awaitClientClose();
+                },
+                c -> {
+                  c.greetAndEhlo("STARTTLS");
+                  acceptOneMessage(c);
+                });
         SmtpConnection connection =
             connected(client().connect(peer.target(TlsPolicy.OPPORTUNISTIC)))) {
 
@@ -256,12 +261,13 @@ class FaultyServerTest {
 
       SessionFailure failure = failed(client().connect(peer.target(TlsPolicy.REQUIRED)));
 
-      assertThat(failure).isInstanceOfSatisfying(
-          NetworkError.class,
-          e -> {
-            assertThat(e.stage()).isEqualTo(Stage.TLS_HANDSHAKE);
-            assertThat(e.kind()).isEqualTo(NetworkError.Kind.TLS);
-          });
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              NetworkError.class,
+              e -> {
+                assertThat(e.stage()).isEqualTo(Stage.TLS_HANDSHAKE);
+                assertThat(e.kind()).isEqualTo(NetworkError.Kind.TLS);
+              });
       assertThat(peer.connections()).isEqualTo(1);
     }
   }
@@ -288,13 +294,13 @@ class FaultyServerTest {
   @Test
   void opportunisticTlsGoesOnInPlainTextWhenStartTlsIsRefused() throws IOException {
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo("STARTTLS");
-              c.expect("STARTTLS");
-              c.send("454 4.7.0 TLS not available due to local problem");
-              acceptOneMessage(c);
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo("STARTTLS");
+                  c.expect("STARTTLS");
+                  c.send("454 4.7.0 TLS not available due to local problem");
+                  acceptOneMessage(c);
+                });
         SmtpConnection connection =
             connected(client().connect(peer.target(TlsPolicy.OPPORTUNISTIC)))) {
 
@@ -307,27 +313,30 @@ class FaultyServerTest {
   @Test
   void repliesAreKeptAsSentWithOrWithoutWellFormedEnhancedCodes() throws IOException {
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo();
-              c.expect("MAIL FROM:");
-              c.send("250 sender ok");
-              c.expect("RCPT TO:<a@");
-              c.send("550-5.1.1 The email account that you tried to reach", "550 5.1.1 does not exist.");
-              c.expect("RCPT TO:<b@");
-              c.send("451 5.7.1 class does not match the code");
-              c.expect("RCPT TO:<c@");
-              c.send("450 4.2.0");
-              c.expect("RSET");
-              c.send("250 2.0.0 Ok");
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo();
+                  c.expect("MAIL FROM:");
+                  c.send("250 sender ok");
+                  c.expect("RCPT TO:<a@");
+                  c.send(
+                      "550-5.1.1 The email account that you tried to reach",
+                      "550 5.1.1 does not exist.");
+                  c.expect("RCPT TO:<b@");
+                  c.send("451 5.7.1 class does not match the code");
+                  c.expect("RCPT TO:<c@");
+                  c.send("450 4.2.0");
+                  c.expect("RSET");
+                  c.send("250 2.0.0 Ok");
+                });
         SmtpConnection connection = connected(client().connect(peer.target(TlsPolicy.NONE)))) {
 
       TransactionResult result =
           connection.send(
               message(simpleContent("odd"), "a@example.test", "b@example.test", "c@example.test"));
 
-      assertThat(result.mailReply()).isEqualTo(new RemoteReply(250, null, java.util.List.of("sender ok")));
+      assertThat(result.mailReply())
+          .isEqualTo(new RemoteReply(250, null, java.util.List.of("sender ok")));
       RemoteReply multi = result.recipientReplies().get(0).reply();
       assertThat(multi.enhanced()).isEqualTo("5.1.1");
       assertThat(multi.lines())
@@ -349,25 +358,26 @@ class FaultyServerTest {
   @Test
   void a421InTheMiddleOfATransactionEndsTheSession() throws IOException {
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo();
-              c.expect("MAIL FROM:");
-              c.send("250 2.1.0 Ok");
-              c.expect("RCPT TO:");
-              c.send("421 4.3.2 Service shutting down");
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo();
+                  c.expect("MAIL FROM:");
+                  c.send("250 2.1.0 Ok");
+                  c.expect("RCPT TO:");
+                  c.send("421 4.3.2 Service shutting down");
+                });
         SmtpConnection connection = connected(client().connect(peer.target(TlsPolicy.NONE)))) {
 
       TransactionResult result =
           connection.send(message(simpleContent("late"), "a@example.test", "b@example.test"));
 
-      assertThat(result.sessionFailure()).isInstanceOfSatisfying(
-          ServerReply.class,
-          f -> {
-            assertThat(f.stage()).isEqualTo(Stage.RCPT);
-            assertThat(f.reply().code()).isEqualTo(421);
-          });
+      assertThat(result.sessionFailure())
+          .isInstanceOfSatisfying(
+              ServerReply.class,
+              f -> {
+                assertThat(f.stage()).isEqualTo(Stage.RCPT);
+                assertThat(f.reply().code()).isEqualTo(421);
+              });
       assertThat(result.recipientReplies().get(0).reply().code()).isEqualTo(421);
       assertThat(result.recipientReplies().get(1).reply()).isNull();
       assertThat(connection.isReusable()).isFalse();
@@ -426,12 +436,12 @@ class FaultyServerTest {
   @Test
   void binaryMimeWithoutChunkingIsRefusedHere() throws IOException {
     try (ScriptedPeer peer =
-        ScriptedPeer.start(
-            c -> {
-              c.greetAndEhlo("8BITMIME");
-              c.expect("QUIT");
-              c.send("221 2.0.0 Bye");
-            });
+            ScriptedPeer.start(
+                c -> {
+                  c.greetAndEhlo("8BITMIME");
+                  c.expect("QUIT");
+                  c.send("221 2.0.0 Bye");
+                });
         SmtpConnection connection = connected(client().connect(peer.target(TlsPolicy.NONE)))) {
       OutgoingMessage binary =
           OutgoingMessage.of("s@example.test", recipients("a@example.test"), new byte[] {0, 1, 2})

@@ -10,7 +10,6 @@ import static org.mta4j.client.ClientFixtures.failed;
 import static org.mta4j.client.ClientFixtures.message;
 import static org.mta4j.client.ClientFixtures.recipients;
 import static org.mta4j.client.ClientFixtures.simpleContent;
-import static org.mta4j.client.ClientFixtures.target;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +30,8 @@ import org.mta4j.smtp.Recipient;
 import org.mta4j.testing.RecordingHandler;
 
 /**
- * The client against mta4j's own server, which offers every extension (PIPELINING, SIZE,
- * CHUNKING, DSN, SMTPUTF8, 8BITMIME) and lets a policy count and refuse.
+ * The client against mta4j's own server, which offers every extension (PIPELINING, SIZE, CHUNKING,
+ * DSN, SMTPUTF8, 8BITMIME) and lets a policy count and refuse.
  */
 class MtaPeerTest {
 
@@ -111,7 +110,8 @@ class MtaPeerTest {
       assertThat(connection.extensions().chunking()).isTrue();
 
       TransactionResult result =
-          connection.send(OutgoingMessage.of("sender@example.test", recipients("a@example.test"), DOTTY));
+          connection.send(
+              OutgoingMessage.of("sender@example.test", recipients("a@example.test"), DOTTY));
 
       assertThat(result.messageAccepted()).isTrue();
       assertThat(result.dataReply()).as("BDAT, not DATA").isNull();
@@ -127,7 +127,8 @@ class MtaPeerTest {
         SmtpConnection connection = connected(client.connect(server.target()))) {
 
       TransactionResult result =
-          connection.send(OutgoingMessage.of("sender@example.test", recipients("a@example.test"), DOTTY));
+          connection.send(
+              OutgoingMessage.of("sender@example.test", recipients("a@example.test"), DOTTY));
 
       assertThat(result.dataReply().code()).isEqualTo(354);
       assertThat(result.messageAccepted()).isTrue();
@@ -186,7 +187,11 @@ class MtaPeerTest {
 
       TransactionResult result =
           connection.send(
-              message(simpleContent("three"), "a@example.test", "refused@example.test", "c@example.test"));
+              message(
+                  simpleContent("three"),
+                  "a@example.test",
+                  "refused@example.test",
+                  "c@example.test"));
 
       assertThat(result.recipientReplies())
           .extracting(r -> r.reply().code())
@@ -238,7 +243,12 @@ class MtaPeerTest {
                   simpleContent("caf\u00e9").getBytes(UTF_8))
               .withParameters(
                   new MailParameters(
-                      MailParameters.Body.EIGHT_BIT_MIME, -1, true, MailParameters.Ret.HDRS, "e1", null));
+                      MailParameters.Body.EIGHT_BIT_MIME,
+                      -1,
+                      true,
+                      MailParameters.Ret.HDRS,
+                      "e1",
+                      null));
 
       assertThat(connection.send(message).messageAccepted()).isTrue();
 
@@ -263,7 +273,8 @@ class MtaPeerTest {
       assertThat(broken.localFailure().reason()).isEqualTo(LocalFailure.Reason.CONTENT_UNREADABLE);
       assertThat(broken.localFailure().reply().code()).isEqualTo(451);
       assertThat(connection.isReusable()).isTrue();
-      assertThat(connection.send(message(simpleContent("after"), "a@example.test")).messageAccepted())
+      assertThat(
+              connection.send(message(simpleContent("after"), "a@example.test")).messageAccepted())
           .isTrue();
       assertThat(server.handler().awaitMessages(1, AWAIT)).hasSize(1);
       assertThat(server.handler().messages().get(0).contentAsString()).contains("Subject: after");
@@ -297,13 +308,15 @@ class MtaPeerTest {
     try (Server server =
             start(
                 b ->
-                    b.authenticator((user, password, session) -> user.equals("u") && password.equals("p"))
+                    b.authenticator(
+                            (user, password, session) -> user.equals("u") && password.equals("p"))
                         .allowAuthWithoutTls(true));
         SmtpConnection connection =
             connected(
                 client()
                     .connect(
-                        server.target()
+                        server
+                            .target()
                             .withCredentials(new Credentials("u", "p"))
                             .withPlaintextAuthAllowed()))) {
 
@@ -322,12 +335,58 @@ class MtaPeerTest {
           failed(
               client()
                   .connect(
-                      server.target()
+                      server
+                          .target()
                           .withCredentials(new Credentials("u", "bad"))
                           .withPlaintextAuthAllowed()));
 
       assertThat(failure.stage()).isEqualTo(Stage.AUTH);
       assertThat(((SessionFailure.ServerReply) failure).reply().code()).isEqualTo(535);
+    }
+  }
+
+  @Test
+  void manyRecipientsArePipelinedInWindowsAndAllAnswered() {
+    int count = ClientSession.PIPELINE_WINDOW * 2 + 50;
+    String[] to = new String[count];
+    for (int i = 0; i < count; i++) {
+      to[i] = "r" + i + "@example.test";
+    }
+    try (Server server = start(b -> b.maxRecipients(count));
+        SmtpConnection connection = connected(client().connect(server.target()))) {
+
+      TransactionResult result = connection.send(message(simpleContent("many"), to));
+
+      assertThat(result.acceptedRecipients()).hasSize(count);
+      assertThat(server.handler().awaitMessages(1, AWAIT).get(0).envelope().recipients())
+          .extracting(Recipient::address)
+          .containsExactly(to);
+    }
+  }
+
+  @Test
+  void implicitTlsVerifiesTheServerFromTheFirstByte() {
+    SmtpClient client =
+        clientBuilder().sslContext(org.mta4j.testing.TestCertificates.clientContext()).build();
+    try (Server server =
+            start(
+                b ->
+                    b.listener(Listener.implicitTls("127.0.0.1", 0))
+                        .tls(org.mta4j.testing.TestCertificates.serverContext()));
+        SmtpConnection connection =
+            connected(
+                client.connect(
+                    SmtpTarget.of(
+                            ClientFixtures.loopback(server.mta().boundPorts().get(1)),
+                            "localhost",
+                            TlsPolicy.REQUIRED_VERIFIED)
+                        .withImplicitTls()))) {
+
+      assertThat(connection.tlsSession()).isPresent();
+      assertThat(connection.send(message(simpleContent("465"), "a@example.test")).messageAccepted())
+          .isTrue();
+      assertThat(server.handler().awaitMessages(1, AWAIT).get(0).envelope().session().isTls())
+          .isTrue();
     }
   }
 

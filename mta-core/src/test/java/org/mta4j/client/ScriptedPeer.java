@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A tiny SMTP server on loopback that follows a script per connection, for the faults real servers
  * will not produce on demand: silence, resets mid-DATA, data before the TLS handshake, malformed
- * replies. Each accepted connection runs the next script (the last one repeats) on its own
- * thread; every line it reads is recorded.
+ * replies. Each accepted connection runs the next script (the last one repeats) on its own thread;
+ * every line it reads is recorded.
  */
 final class ScriptedPeer implements AutoCloseable {
 
@@ -151,7 +151,8 @@ final class ScriptedPeer implements AutoCloseable {
       while ((b = in.read()) >= 0) {
         if (b == '\n') {
           byte[] bytes = line.toByteArray();
-          int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+          int len =
+              bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
           String text = new String(bytes, 0, len, UTF_8);
           lines.add(text);
           return text;

@@ -36,12 +36,13 @@ class SmtpSinkTest {
 
       SessionFailure failure = failed(client().connect(target(sink.port(), TlsPolicy.REQUIRED)));
 
-      assertThat(failure).isInstanceOfSatisfying(
-          Unmet.class,
-          u -> {
-            assertThat(u.stage()).isEqualTo(Stage.STARTTLS);
-            assertThat(u.requirement()).isEqualTo(Unmet.Requirement.TLS);
-          });
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              Unmet.class,
+              u -> {
+                assertThat(u.stage()).isEqualTo(Stage.STARTTLS);
+                assertThat(u.requirement()).isEqualTo(Unmet.Requirement.TLS);
+              });
       SmtpSink.Counters counters = sink.awaitSessions(1, AWAIT);
       assertThat(counters.messages()).isZero();
       assertThat(counters.quits()).as("the session ended politely").isEqualTo(1);
@@ -72,7 +73,8 @@ class SmtpSinkTest {
         for (int i = 1; i <= 3; i++) {
           TransactionResult result =
               connection.send(
-                  message(simpleContent("message " + i), "a" + i + "@example.test", "b@example.test"));
+                  message(
+                      simpleContent("message " + i), "a" + i + "@example.test", "b@example.test"));
           assertThat(result.acceptedRecipients()).hasSize(2);
           assertThat(connection.isReusable()).isTrue();
         }
@@ -107,8 +109,12 @@ class SmtpSinkTest {
                   "sender@example.test", List.of(notified), simpleContent("dsn").getBytes(UTF_8))
               .withParameters(
                   new MailParameters(
-                      MailParameters.Body.EIGHT_BIT_MIME, -1, false, MailParameters.Ret.HDRS,
-                      "env+2Did", null));
+                      MailParameters.Body.EIGHT_BIT_MIME,
+                      -1,
+                      false,
+                      MailParameters.Ret.HDRS,
+                      "env+2Did",
+                      null));
 
       assertThat(connection.send(message).messageAccepted()).isTrue();
 
@@ -116,7 +122,8 @@ class SmtpSinkTest {
       assertThat(dump.mailArgs())
           .isEqualTo("<sender@example.test> BODY=8BITMIME RET=HDRS ENVID=env+2Did");
       assertThat(dump.rcptArgs())
-          .containsExactly("<a@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig@example.test");
+          .containsExactly(
+              "<a@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig@example.test");
     }
   }
 
@@ -146,13 +153,14 @@ class SmtpSinkTest {
 
       SessionFailure failure = failed(client().connect(target(sink.port(), TlsPolicy.NONE)));
 
-      assertThat(failure).isInstanceOfSatisfying(
-          ServerReply.class,
-          f -> {
-            assertThat(f.stage()).isEqualTo(Stage.GREETING);
-            assertThat(f.reply().code()).isEqualTo(421);
-            assertThat(f.reply().isTransientFailure()).isTrue();
-          });
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              ServerReply.class,
+              f -> {
+                assertThat(f.stage()).isEqualTo(Stage.GREETING);
+                assertThat(f.reply().code()).isEqualTo(421);
+                assertThat(f.reply().isTransientFailure()).isTrue();
+              });
     }
   }
 
@@ -163,7 +171,8 @@ class SmtpSinkTest {
             connected(client().connect(target(sink.port(), TlsPolicy.OPPORTUNISTIC)))) {
 
       assertThat(connection.extensions().esmtp()).isFalse();
-      assertThat(connection.send(message(simpleContent("helo"), "a@example.test")).messageAccepted())
+      assertThat(
+              connection.send(message(simpleContent("helo"), "a@example.test")).messageAccepted())
           .isTrue();
       assertThat(sink.awaitDumps(1, AWAIT).get(0).mailArgs()).isEqualTo("<sender@example.test>");
     }
@@ -199,7 +208,8 @@ class SmtpSinkTest {
         SmtpConnection connection =
             connected(client().connect(target(sink.port(), TlsPolicy.NONE)))) {
 
-      TransactionResult result = connection.send(message(simpleContent("x"), "nobody@example.test"));
+      TransactionResult result =
+          connection.send(message(simpleContent("x"), "nobody@example.test"));
 
       RemoteReply reply = result.recipientReplies().get(0).reply();
       assertThat(reply.code()).isEqualTo(550);
@@ -260,12 +270,13 @@ class SmtpSinkTest {
       TransactionResult result = connection.send(message(simpleContent("slow"), "a@example.test"));
 
       assertThat(result.mailReply().code()).isEqualTo(250);
-      assertThat(result.sessionFailure()).isInstanceOfSatisfying(
-          NetworkError.class,
-          e -> {
-            assertThat(e.stage()).isEqualTo(Stage.RCPT);
-            assertThat(e.kind()).isEqualTo(NetworkError.Kind.TIMEOUT);
-          });
+      assertThat(result.sessionFailure())
+          .isInstanceOfSatisfying(
+              NetworkError.class,
+              e -> {
+                assertThat(e.stage()).isEqualTo(Stage.RCPT);
+                assertThat(e.kind()).isEqualTo(NetworkError.Kind.TIMEOUT);
+              });
       assertThat(connection.isReusable()).isFalse();
     }
   }
@@ -279,12 +290,13 @@ class SmtpSinkTest {
       TransactionResult result = connection.send(message(simpleContent("gone"), "a@example.test"));
 
       assertThat(result.recipientReplies().get(0).accepted()).isTrue();
-      assertThat(result.sessionFailure()).isInstanceOfSatisfying(
-          NetworkError.class,
-          e -> {
-            assertThat(e.stage()).isEqualTo(Stage.DATA);
-            assertThat(e.kind()).isEqualTo(NetworkError.Kind.CONNECTION_LOST);
-          });
+      assertThat(result.sessionFailure())
+          .isInstanceOfSatisfying(
+              NetworkError.class,
+              e -> {
+                assertThat(e.stage()).isEqualTo(Stage.DATA);
+                assertThat(e.kind()).isEqualTo(NetworkError.Kind.CONNECTION_LOST);
+              });
       assertThat(connection.isReusable()).isFalse();
       assertThat(sink.counters().messages()).isZero();
     }

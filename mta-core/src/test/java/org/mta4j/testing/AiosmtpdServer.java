@@ -27,17 +27,17 @@ import org.junit.jupiter.api.Assertions;
  * {@link #messages()} reads back.
  *
  * <pre>{@code
- * try (AiosmtpdServer server = AiosmtpdServer.builder().startTls().auth("user", "secret").start()) {
+ * try (AiosmtpdServer server = AiosmtpdServer.builder().startTls().auth("u", "pw").start()) {
  *   ... send to 127.0.0.1:server.port() ...
  *   AiosmtpdServer.Message m = server.awaitMessages(1, Duration.ofSeconds(10)).get(0);
  * }
  * }</pre>
  *
- * <p>aiosmtpd offers SIZE, 8BITMIME, SMTPUTF8 (unless turned off), STARTTLS (when enabled) and
- * AUTH (after TLS unless {@link Builder#authRequireTls(boolean)} is false); no PIPELINING, no
- * CHUNKING, no DSN. It keeps the content byte for byte (CRLF, dot-unstuffed, without the final
- * dot). A missing aiosmtpd skips the test, or fails it under {@value Peers#REQUIRE_PEERS_ENV}=1.
- * {@link #close()} kills the process. Methods are thread-safe.
+ * <p>aiosmtpd offers SIZE, 8BITMIME, SMTPUTF8 (unless turned off), STARTTLS (when enabled) and AUTH
+ * (after TLS unless {@link Builder#authRequireTls(boolean)} is false); no PIPELINING, no CHUNKING,
+ * no DSN. It keeps the content byte for byte (CRLF, dot-unstuffed, without the final dot). A
+ * missing aiosmtpd skips the test, or fails it under {@value Peers#REQUIRE_PEERS_ENV}=1. {@link
+ * #close()} kills the process. Methods are thread-safe.
  */
 public final class AiosmtpdServer implements AutoCloseable {
 
@@ -134,8 +134,17 @@ public final class AiosmtpdServer implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "Message[from=<" + mailFrom + ">, to=" + rcptTos + ", tls=" + tls + ", auth="
-          + authUser + ", " + content.length + " bytes]";
+      return "Message[from=<"
+          + mailFrom
+          + ">, to="
+          + rcptTos
+          + ", tls="
+          + tls
+          + ", auth="
+          + authUser
+          + ", "
+          + content.length
+          + " bytes]";
     }
   }
 

@@ -45,8 +45,7 @@ public final class SmtpSink implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(50);
-  private static final Pattern COUNTERS =
-      Pattern.compile("sess=(\\d+) quit=(\\d+) mesg=(\\d+)");
+  private static final Pattern COUNTERS = Pattern.compile("sess=(\\d+) quit=(\\d+) mesg=(\\d+)");
 
   /**
    * One message as the sink dumped it.
@@ -180,7 +179,9 @@ public final class SmtpSink implements AutoCloseable {
     while (m.find()) {
       last =
           new Counters(
-              Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+              Integer.parseInt(m.group(1)),
+              Integer.parseInt(m.group(2)),
+              Integer.parseInt(m.group(3)));
     }
     return last;
   }

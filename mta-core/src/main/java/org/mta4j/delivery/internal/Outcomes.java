@@ -1,6 +1,13 @@
 package org.mta4j.delivery.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.mta4j.client.RemoteReply;
+import org.mta4j.client.SessionFailure;
+import org.mta4j.client.Stage;
+import org.mta4j.client.TransactionResult;
 import org.mta4j.delivery.PermanentDeliveryException;
+import org.mta4j.smtp.Recipient;
 
 /**
  * The one place that decides delivered, deferred or failed (Postfix's {@code smtp_trouble.c};
@@ -99,5 +106,99 @@ final class Outcomes {
       return enhanced;
     }
     return fallback;
+  }
+
+  /** Words for a stage in a diagnostic, as Postfix writes them ({@code in reply to RCPT TO}). */
+  static String stageName(Stage stage) {
+    return switch (stage) {
+      case MAIL -> "MAIL FROM";
+      case RCPT -> "RCPT TO";
+      case END_OF_DATA, MESSAGE_CONTENT -> "end of DATA command";
+      case EHLO -> "EHLO";
+      case HELO -> "HELO";
+      default -> stage.name().replace('_', ' ');
+    };
+  }
+
+  private static Outcome reply(RemoteReply r, String relay, Stage stage, boolean siteWide) {
+    return remoteReply(r.code(), r.enhanced(), r.message(), relay, stageName(stage), siteWide);
+  }
+
+  /**
+   * A session that failed before or outside a transaction: every recipient is deferred and the
+   * destination rests (Postfix defers, and tries the next MX host first).
+   */
+  static Outcome session(SessionFailure failure, String relay) {
+    return switch (failure) {
+      case SessionFailure.ServerReply r -> reply(r.reply(), relay, r.stage(), true);
+      case SessionFailure.NetworkError n ->
+          switch (n.kind()) {
+            case CONNECT -> ioFailure(relay, n.message());
+            case TLS ->
+                new Outcome.Deferred(
+                    relay, "4.7.5", "TLS with " + relay + " failed: " + n.message(), true);
+            default -> lostConnection(relay, stageName(n.stage()), n.kind() + ": " + n.message());
+          };
+      case SessionFailure.ProtocolViolation v ->
+          new Outcome.Deferred(relay, "4.5.0", "host " + relay + " broke the protocol: " + v.detail(), true);
+      case SessionFailure.Unmet u ->
+          new Outcome.Deferred(
+              relay,
+              u.requirement() == SessionFailure.Unmet.Requirement.TLS ? "4.7.5" : "4.7.0",
+              "host " + relay + ": " + u.detail(),
+              true);
+    };
+  }
+
+  /**
+   * One outcome per recipient, in order, from a transaction: MAIL and DATA replies apply to the
+   * whole message, RCPT replies to their recipient (RFC 5321 §3.3; Postfix's smtp_trouble.c).
+   */
+  static List<Outcome> transaction(TransactionResult t, List<Recipient> recipients, String relay) {
+    List<Outcome> out = new ArrayList<>(recipients.size());
+    Outcome all = null;
+    if (t.localFailure() != null) {
+      var f = t.localFailure();
+      var r = f.reply();
+      String reason = f.reason() + ": " + r;
+      all =
+          r.isPermanentFailure()
+              ? precheckFailed(relay, r.enhanced(), reason)
+              : new Outcome.Deferred(relay, r.enhanced(), reason, false);
+    } else if (t.mailReply() != null && !t.mailReply().isPositive()) {
+      all = reply(t.mailReply(), relay, Stage.MAIL, false);
+    } else if (t.mailReply() == null && t.sessionFailure() != null) {
+      all = session(t.sessionFailure(), relay);
+    }
+    if (all != null) {
+      for (int i = 0; i < recipients.size(); i++) {
+        out.add(all);
+      }
+      return out;
+    }
+    Outcome forAccepted;
+    if (t.dataReply() != null && !t.dataReply().isPositive() && !t.dataReply().isIntermediate()) {
+      forAccepted = reply(t.dataReply(), relay, Stage.DATA, false);
+    } else if (t.messageReply() != null) {
+      forAccepted = reply(t.messageReply(), relay, Stage.END_OF_DATA, false);
+    } else if (t.sessionFailure() != null) {
+      forAccepted = session(t.sessionFailure(), relay);
+    } else {
+      forAccepted = lostConnection(relay, "end of DATA command", "no reply");
+    }
+    for (int i = 0; i < recipients.size(); i++) {
+      TransactionResult.RecipientReply rr =
+          i < t.recipientReplies().size() ? t.recipientReplies().get(i) : null;
+      if (rr == null || rr.reply() == null) {
+        out.add(t.sessionFailure() != null
+            ? session(t.sessionFailure(), relay)
+            : lostConnection(relay, "RCPT TO", "no reply"));
+      } else if (!rr.accepted()) {
+        out.add(reply(rr.reply(), relay, Stage.RCPT, false));
+      } else {
+        out.add(forAccepted);
+      }
+    }
+    return out;
   }
 }

@@ -68,9 +68,15 @@ public final class QueueManager implements AutoCloseable {
       List<MtaEventListener> listeners) {}
 
   /** Sends SMTP-routed mail; null when the MTA has no outbound SMTP. */
-  public interface SmtpDeliveryAgent {
+  public interface SmtpDeliveryAgent extends AutoCloseable {
     List<Outcome> deliver(
         QueuedMessage message, List<Recipient> recipients, Route.Smtp route, DeliveryAgent.Content content);
+
+    /** Closes connections that have been idle too long; called between queue runs. */
+    default void closeIdle() {}
+
+    @Override
+    default void close() {}
   }
 
   private final Settings s;
@@ -123,6 +129,9 @@ public final class QueueManager implements AutoCloseable {
     while (running) {
       try {
         runDue(s.clock().instant());
+        if (s.smtpAgent() != null) {
+          s.smtpAgent().closeIdle();
+        }
       } catch (IOException | RuntimeException e) {
         log.warn("queue run failed: {}", e.toString(), e);
       }
@@ -432,6 +441,9 @@ public final class QueueManager implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (s.smtpAgent() != null) {
+      s.smtpAgent().close();
     }
   }
 
