@@ -227,10 +227,6 @@ final class SmtpChannel implements Closeable {
     }
   }
 
-  boolean isClosed() {
-    return tcp.isClosed();
-  }
-
   private static String abbreviate(String line) {
     return line.length() <= 80 ? line : line.substring(0, 80) + "...";
   }

@@ -5,6 +5,9 @@ package org.mta4j.client;
  * reported. A classifier uses it to scope a failure (RFC 5321 §4.2.5 gives each stage its own
  * meaning: a 5xx to MAIL concerns the message, a 5xx to RCPT one recipient, a 4xx to the greeting
  * the whole site).
+ *
+ * <p>RSET and QUIT have no stage: their failures change no result. A failed RSET shows as {@link
+ * SmtpConnection#isReusable()} turning false; QUIT is best effort.
  */
 public enum Stage {
   /** Opening the TCP connection. */
@@ -30,9 +33,5 @@ public enum Stage {
   /** Sending the message content (DATA) or a BDAT chunk that is not the last (RFC 3030). */
   MESSAGE_CONTENT,
   /** The reply after the final dot or the last BDAT chunk: the server's verdict on the message. */
-  END_OF_DATA,
-  /** RSET between transactions. */
-  RSET,
-  /** QUIT. */
-  QUIT
+  END_OF_DATA
 }

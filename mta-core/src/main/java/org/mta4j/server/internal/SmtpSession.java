@@ -58,7 +58,7 @@ final class SmtpSession {
 
   // session state
   private InetSocketAddress client;
-  private final InetSocketAddress local;
+  private InetSocketAddress local;
   private InetSocketAddress proxy;
   private String heloName;
   private boolean esmtp;
@@ -86,8 +86,7 @@ final class SmtpSession {
     this.plainSocket = socket;
     this.implicitTls = implicitTls;
     this.id = id;
-    this.client = (InetSocketAddress) socket.getRemoteSocketAddress();
-    this.local = (InetSocketAddress) socket.getLocalSocketAddress();
+    // the addresses are read on the session's own thread (run), not on the acceptor
     this.content = new ContentBuffer(config.memoryPerMessage(), null);
   }
 
@@ -122,6 +121,8 @@ final class SmtpSession {
   void run(SmtpServer.ClientSlot slot) {
     MDC.put("session", id);
     try {
+      client = (InetSocketAddress) plainSocket.getRemoteSocketAddress();
+      local = (InetSocketAddress) plainSocket.getLocalSocketAddress();
       plainSocket.setTcpNoDelay(true);
       plainSocket.setSoTimeout(timeoutMillis(config.commandTimeout()));
       if (slot.proxyExpected()) {
@@ -670,9 +671,25 @@ final class SmtpSession {
       h.append("\r\n\tfor <").append(headerSafe(recipients.get(0).address(), mailParameters.smtpUtf8())).append('>');
     }
     h.append(";\r\n\t")
-        .append(RFC5322_DATE.format(Instant.now(config.clock()).atZone(ZoneId.systemDefault())))
+        .append(ReceivedDate.format(Instant.now(config.clock())))
         .append("\r\n");
     return h.toString();
+  }
+
+  /** The date of Received headers, formatted once per second rather than once per message. */
+  private static final class ReceivedDate {
+    private record Cached(long second, String text) {}
+
+    private static volatile Cached cached = new Cached(Long.MIN_VALUE, "");
+
+    static String format(Instant now) {
+      Cached c = cached;
+      if (c.second() != now.getEpochSecond()) {
+        c = new Cached(now.getEpochSecond(), RFC5322_DATE.format(now.atZone(ZoneId.systemDefault())));
+        cached = c;
+      }
+      return c.text();
+    }
   }
 
   private static String addressLiteral(InetSocketAddress a) {
