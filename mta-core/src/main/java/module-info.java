@@ -14,6 +14,7 @@ module org.mta4j.core {
   exports org.mta4j.dns;
   exports org.mta4j.client;
   exports org.mta4j.queue;
+  exports org.mta4j.intake;
   exports org.mta4j.routing;
   exports org.mta4j.delivery;
   exports org.mta4j.event;

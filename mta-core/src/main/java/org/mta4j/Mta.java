@@ -88,6 +88,7 @@ public final class Mta implements AutoCloseable {
             b.clock,
             ids,
             b.maxMessageSize,
+            b.contentSteps,
             (message, size) -> {
               for (MtaEventListener l : listeners) {
                 try {
@@ -175,8 +176,11 @@ public final class Mta implements AutoCloseable {
       throw new IllegalArgumentException("submit needs at least one recipient");
     }
     List<Recipient> rcpts = to.stream().map(Recipient::of).toList();
-    return intake.accept(
-        intake.newId(), from, rcpts, MailParameters.NONE, -1, () -> content);
+    // spooled (heap up to 1 MiB, then a temporary file) so intake can read it more than once
+    try (org.mta4j.server.internal.Spool spool = org.mta4j.server.internal.Spool.of(content, maxMessageSize())) {
+      return intake.accept(
+          intake.newId(), from, rcpts, MailParameters.NONE, spool.size(), spool::open);
+    }
   }
 
   /** {@link #submit(String, java.util.Collection, java.io.InputStream)} for bytes. */
@@ -226,6 +230,10 @@ public final class Mta implements AutoCloseable {
   /** The number of SMTP sessions open now. */
   public int activeSessions() {
     return server.activeSessions();
+  }
+
+  private long maxMessageSize() {
+    return config.maxMessageSize();
   }
 
   /** The name this server gives in its greeting and Received headers. */
@@ -288,6 +296,7 @@ public final class Mta implements AutoCloseable {
     private Duration lease = Duration.ofMinutes(10);
     private String nodeId;
     private final List<MtaEventListener> eventListeners = new ArrayList<>();
+    private final List<org.mta4j.intake.ContentStep> contentSteps = new ArrayList<>();
     private org.mta4j.client.SmtpClient smtpClient;
     private org.mta4j.dns.DnsResolver dnsResolver;
 
@@ -609,6 +618,12 @@ public final class Mta implements AutoCloseable {
     /** The DNS resolver for MX routing; default dnsjava with the system's resolvers. */
     public Builder dnsResolver(org.mta4j.dns.DnsResolver resolver) {
       this.dnsResolver = Objects.requireNonNull(resolver, "dnsResolver");
+      return this;
+    }
+
+    /** Adds an intake step (e.g. a DKIM signer) that every message passes before it is queued. */
+    public Builder contentStep(org.mta4j.intake.ContentStep step) {
+      contentSteps.add(Objects.requireNonNull(step, "contentStep"));
       return this;
     }
 

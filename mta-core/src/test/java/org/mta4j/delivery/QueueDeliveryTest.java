@@ -88,6 +88,86 @@ class QueueDeliveryTest {
   }
 
   @Test
+  void aContentStepSeesTheMessageWithIntakeHeadersAndPrependsItsFields() throws IOException {
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    mta =
+        Mta.builder()
+            .hostname("mx.example.test")
+            .localDomains("example.test")
+            .clock(clock)
+            .contentStep(
+                m -> {
+                  try (InputStream in = m.openContent()) {
+                    seen.add(text(in.readAllBytes()));
+                  }
+                  return List.of("X-Step: one", "X-Folded: a\r\n\tb");
+                })
+            .localDelivery(
+                d -> {
+                  try (InputStream in = d.openContent()) {
+                    contents.add(in.readAllBytes());
+                  }
+                })
+            .build();
+    String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
+    mta.deliverDue(clock.instant());
+
+    assertThat(seen).singleElement().satisfies(c -> assertThat(c)
+        .startsWith("From: a@example.test")
+        .contains("Message-ID: <" + id + "@mx.example.test>"));
+    assertThat(text(contents.get(0))).isEqualTo("X-Step: one\r\nX-Folded: a\r\n\tb\r\n" + seen.get(0));
+  }
+
+  @Test
+  void aContentStepThatThrowsRefusesTheMessageAndQueuesNothing() {
+    mta =
+        Mta.builder()
+            .localDomains("example.test")
+            .clock(clock)
+            .contentStep(m -> { throw new IOException("signer key unavailable"); })
+            .build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mta.submit("a@example.test", List.of("b@example.test"), MESSAGE))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("signer key unavailable");
+  }
+
+  @Test
+  void aSubmittedMessageOverTheSizeLimitIsRefused() {
+    mta = Mta.builder().localDomains("example.test").maxMessageSize(50).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mta.submit("a@example.test", List.of("b@example.test"), MESSAGE))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("exceeds the limit of 50 bytes");
+  }
+
+  @Test
+  void aJakartaMailMessageIsSubmittedWithBccOnlyOnTheEnvelope() throws Exception {
+    build(d -> {}, RetryPolicy.DEFAULT);
+    jakarta.mail.Session session = jakarta.mail.Session.getInstance(new java.util.Properties());
+    jakarta.mail.internet.MimeMessage m = new jakarta.mail.internet.MimeMessage(session);
+    m.setFrom("Alice <a@example.test>");
+    m.setRecipients(jakarta.mail.Message.RecipientType.TO, "b@example.test");
+    m.setRecipients(jakarta.mail.Message.RecipientType.BCC, "hidden@example.test");
+    m.setSubject("Password reset");
+    m.setText("Your code is 1234.");
+    String id = mta.submit(m);
+    mta.deliverDue(clock.instant());
+
+    assertThat(delivered).singleElement().satisfies(d -> {
+      assertThat(d.queueId()).isEqualTo(id);
+      assertThat(d.reversePath()).isEqualTo("a@example.test");
+      assertThat(d.recipients()).extracting(r -> r.address())
+          .containsExactly("b@example.test", "hidden@example.test");
+    });
+    assertThat(text(contents.get(0)))
+        .contains("Subject: Password reset\r\n")
+        .contains("Your code is 1234.")
+        .doesNotContain("hidden@example.test")
+        .doesNotContain("Bcc");
+  }
+
+  @Test
   void duplicateRecipientsAreDeliveredOnce() throws IOException {
     build(d -> {}, RetryPolicy.DEFAULT);
     mta.submit("a@example.test", List.of("b@example.test", "b@EXAMPLE.test", "c@example.test"), MESSAGE);

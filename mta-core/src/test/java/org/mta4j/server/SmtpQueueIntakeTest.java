@@ -100,6 +100,35 @@ class SmtpQueueIntakeTest {
   }
 
   @Test
+  void notifySuccessOnALocalDeliveryReportsItToTheSender() throws IOException {
+    start(new MemoryQueueStore());
+    try (SmtpWire wire = SmtpWire.connect(mta.port())) {
+      wire.read();
+      wire.command("EHLO client.test");
+      wire.command("MAIL FROM:<sender@example.test> ENVID=track-1");
+      wire.command("RCPT TO:<b@example.test> NOTIFY=SUCCESS ORCPT=rfc822;b@example.test");
+      wire.command("DATA");
+      assertThat(wire.command("Subject: hi\r\n\r\nHello.\r\n.").line()).startsWith("250 ");
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> delivered.size() == 2);
+    String report =
+        contents.stream().filter(c -> c.contains("report-type=delivery-status")).findFirst().orElseThrow();
+    assertThat(report)
+        .contains("Subject: Successful Mail Delivery Report")
+        .contains("Original-Envelope-Id: track-1")
+        .contains("Original-Recipient: rfc822; b@example.test")
+        .contains("Action: delivered")
+        .contains("Status: 2.0.0")
+        .contains("Content-Type: text/rfc822-headers");
+    assertThat(delivered).anySatisfy(d -> {
+      assertThat(d.reversePath()).isEmpty();
+      assertThat(d.recipients()).extracting(r -> r.address()).containsExactly("sender@example.test");
+    });
+  }
+
+  @Test
   void aStoreFailureAnswers451AndNothingIsQueued() throws IOException {
     MemoryQueueStore real = new MemoryQueueStore();
     start(new FailingStore(real, new QueueStoreException("disk on fire", null)));

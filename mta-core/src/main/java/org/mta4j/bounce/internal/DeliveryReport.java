@@ -28,7 +28,8 @@ public final class DeliveryReport {
   /** The report's kind (RFC 3464 §2.3.3 {@code Action}). */
   public enum Action {
     FAILED,
-    DELAYED
+    DELAYED,
+    DELIVERED
   }
 
   private DeliveryReport() {}
@@ -57,9 +58,11 @@ public final class DeliveryReport {
     h.append("To: <").append(message.reversePath()).append(">\r\n");
     h.append("Subject: ")
         .append(
-            action == Action.FAILED
-                ? "Undelivered Mail Returned to Sender"
-                : "Delayed Mail (still being retried)")
+            switch (action) {
+              case FAILED -> "Undelivered Mail Returned to Sender";
+              case DELAYED -> "Delayed Mail (still being retried)";
+              case DELIVERED -> "Successful Mail Delivery Report";
+            })
         .append("\r\n");
     h.append("Date: ").append(DATE.format(now.atZone(zone))).append("\r\n");
     h.append("Auto-Submitted: auto-replied\r\n"); // RFC 3834: never answer this automatically
@@ -78,6 +81,9 @@ public final class DeliveryReport {
     if (action == Action.FAILED) {
       h.append("I'm sorry to have to inform you that your message could not\r\n")
           .append("be delivered to one or more recipients. It's attached below.\r\n\r\n");
+    } else if (action == Action.DELIVERED) {
+      h.append("Your message was successfully delivered to the destination(s)\r\n")
+          .append("listed below, as you asked (NOTIFY=SUCCESS).\r\n\r\n");
     } else {
       h.append("####################################################################\r\n")
           .append("# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\r\n")
@@ -116,7 +122,7 @@ public final class DeliveryReport {
             .append(orcpt.substring(semi + 1))
             .append("\r\n");
       }
-      h.append("Action: ").append(action == Action.FAILED ? "failed" : "delayed").append("\r\n");
+      h.append("Action: ").append(action.name().toLowerCase(Locale.ROOT)).append("\r\n");
       h.append("Status: ").append(statusOf(r, action)).append("\r\n");
       String relay = r.relay();
       int bracket = relay.indexOf('[');
@@ -161,7 +167,11 @@ public final class DeliveryReport {
   private static String statusOf(RecipientState r, Action action) {
     String code = r.dsnCode();
     if (code.isEmpty()) {
-      return action == Action.FAILED ? "5.0.0" : "4.0.0";
+      return switch (action) {
+        case FAILED -> "5.0.0";
+        case DELAYED -> "4.0.0";
+        case DELIVERED -> "2.0.0";
+      };
     }
     return code;
   }

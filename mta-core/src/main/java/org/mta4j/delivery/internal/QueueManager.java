@@ -333,6 +333,7 @@ public final class QueueManager implements AutoCloseable {
       return; // never bounce a bounce (RFC 5321 §4.5.5)
     }
     List<RecipientState> failed = new ArrayList<>();
+    List<RecipientState> succeeded = new ArrayList<>();
     List<Integer> delayedIdx = new ArrayList<>();
     boolean warn =
         s.retry().delayWarningEnabled()
@@ -341,7 +342,14 @@ public final class QueueManager implements AutoCloseable {
       RecipientState b = before.get(i);
       RecipientState a = after.get(i);
       var notify = a.recipient().dsnNotify();
-      if (a.status() == Status.FAILED && b.status() != Status.FAILED) {
+      if (a.status() == Status.DELIVERED
+          && b.status() != Status.DELIVERED
+          && notify.contains(Recipient.Notify.SUCCESS)
+          && a.relay().equals(Outcomes.LOCAL)) {
+        // RFC 3461 §5.2.2: final delivery here, and the sender asked to hear of it. (Mail
+        // relayed over SMTP carries NOTIFY on to a DSN-capable next hop instead.)
+        succeeded.add(a);
+      } else if (a.status() == Status.FAILED && b.status() != Status.FAILED) {
         if (notify.isEmpty() || notify.contains(Recipient.Notify.FAILURE)) {
           failed.add(a);
         }
@@ -353,6 +361,9 @@ public final class QueueManager implements AutoCloseable {
     }
     if (!failed.isEmpty()) {
       report(m, failed, DeliveryReport.Action.FAILED, now);
+    }
+    if (!succeeded.isEmpty()) {
+      report(m, succeeded, DeliveryReport.Action.DELIVERED, now);
     }
     if (!delayedIdx.isEmpty()) {
       List<RecipientState> delayed = delayedIdx.stream().map(after::get).toList();
@@ -394,7 +405,7 @@ public final class QueueManager implements AutoCloseable {
           new MailParameters(MailParameters.Body.EIGHT_BIT_MIME, -1, m.parameters().smtpUtf8(), null, null, null),
           dsn.length,
           () -> new java.io.ByteArrayInputStream(dsn));
-      log.info("{}: sender {} notification: {}", m.id(), action == DeliveryReport.Action.FAILED ? "non-delivery" : "delay", id);
+      log.info("{}: sender {} notification: {}", m.id(), action.name().toLowerCase(java.util.Locale.ROOT), id);
       emit(new MtaEvent.Bounced(now, m.id(), id, action.name().toLowerCase(java.util.Locale.ROOT)));
       return true;
     } catch (IOException | RuntimeException e) {

@@ -19,6 +19,8 @@ import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
+import org.mta4j.intake.ContentStep;
+import org.mta4j.intake.IntakeMessage;
 import org.mta4j.queue.NewMessage;
 import org.mta4j.queue.QueueStore;
 import org.mta4j.smtp.MailParameters;
@@ -57,6 +59,7 @@ public final class Intake {
   private final QueueIds ids;
   private final long maxMessageSize;
   private final QueuedListener listener;
+  private final List<ContentStep> steps;
 
   public Intake(
       QueueStore store,
@@ -64,6 +67,7 @@ public final class Intake {
       Clock clock,
       QueueIds ids,
       long maxMessageSize,
+      List<ContentStep> steps,
       QueuedListener listener) {
     this.store = store;
     this.hostname = hostname;
@@ -71,6 +75,7 @@ public final class Intake {
     this.ids = ids;
     this.maxMessageSize = maxMessageSize;
     this.listener = listener;
+    this.steps = List.copyOf(steps);
   }
 
   /** A new queue id, for a server transaction that wants it before the content arrives. */
@@ -100,29 +105,66 @@ public final class Intake {
     List<Recipient> unique = dedup(recipients);
     NewMessage message =
         new NewMessage(id, reversePath, unique, parameters, clock.instant());
+    HeaderBlock head;
     try (InputStream in = content.open()) {
-      HeaderBlock head = HeaderBlock.read(in, HEADER_SCAN_LIMIT);
-      byte[] added = missingHeaders(head, id);
-      InputStream composed =
-          head.found()
-              ? new SequenceInputStream(
-                  new SequenceInputStream(
-                      new ByteArrayInputStream(head.bytes(), 0, head.headerLength()),
-                      new ByteArrayInputStream(added)),
-                  new SequenceInputStream(
-                      new ByteArrayInputStream(
-                          head.bytes(), head.headerLength(), head.length() - head.headerLength()),
-                      in))
-              : new SequenceInputStream(
-                  new ByteArrayInputStream(added),
-                  new SequenceInputStream(
-                      new ByteArrayInputStream(head.bytes(), 0, head.length()), in));
-      store.enqueue(message, composed);
+      head = HeaderBlock.read(in, HEADER_SCAN_LIMIT);
+    }
+    byte[] added = missingHeaders(head, id);
+    IntakeMessage.Content composed =
+        () -> {
+          InputStream in = content.open();
+          in.skipNBytes(head.length());
+          return compose(head, added, in);
+        };
+    byte[] stepHeaders = runSteps(new IntakeMessage(id, reversePath, unique, parameters, composed));
+    try (InputStream in = composed.open()) {
+      store.enqueue(
+          message, new SequenceInputStream(new ByteArrayInputStream(stepHeaders), in));
     }
     log.info(
         "{}: from=<{}>, size={}, nrcpt={} (queue active)", id, reversePath, size, unique.size());
     listener.queued(message, size);
     return id;
+  }
+
+  /** Header block, intake's added fields after it, then the rest of the content. */
+  private static InputStream compose(HeaderBlock head, byte[] added, InputStream rest) {
+    if (!head.found()) {
+      return new SequenceInputStream(
+          new ByteArrayInputStream(added),
+          new SequenceInputStream(new ByteArrayInputStream(head.bytes(), 0, head.length()), rest));
+    }
+    return new SequenceInputStream(
+        new SequenceInputStream(
+            new ByteArrayInputStream(head.bytes(), 0, head.headerLength()),
+            new ByteArrayInputStream(added)),
+        new SequenceInputStream(
+            new ByteArrayInputStream(
+                head.bytes(), head.headerLength(), head.length() - head.headerLength()),
+            rest));
+  }
+
+  /** Runs the content steps; their header fields, in step order, CRLF-terminated. */
+  private byte[] runSteps(IntakeMessage message) throws IOException {
+    if (steps.isEmpty()) {
+      return new byte[0];
+    }
+    StringBuilder b = new StringBuilder();
+    for (ContentStep step : steps) {
+      List<String> fields;
+      try {
+        fields = step.headersToPrepend(message);
+      } catch (RuntimeException e) {
+        throw new IOException("content step " + step.getClass().getName() + " failed: " + e, e);
+      }
+      for (String f : fields) {
+        if (f.isEmpty() || f.indexOf(':') <= 0 || f.endsWith("\r\n")) {
+          throw new IOException("content step " + step.getClass().getName() + " gave a bad field: " + f);
+        }
+        b.append(f).append("\r\n");
+      }
+    }
+    return b.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private byte[] missingHeaders(HeaderBlock head, String id) {
