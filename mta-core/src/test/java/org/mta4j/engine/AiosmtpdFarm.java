@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,10 +23,10 @@ import org.junit.jupiter.api.Assertions;
 import org.mta4j.testing.Peers;
 
 /**
- * Several real aiosmtpd servers, one per loopback address (127.0.0.2, 127.0.0.3, ..., ::1), all
- * on one port, run by one Debian {@code /usr/bin/python3} process: the mail exchangers of an MX
- * test, where the MTA's {@code mxPort} maps port 25 to that port and DNS gives each MX host its
- * own address (Linux routes all of 127.0.0.0/8 to lo).
+ * Several real aiosmtpd servers, one per loopback address (127.0.0.2, 127.0.0.3, ..., ::1), all on
+ * one port, run by one Debian {@code /usr/bin/python3} process: the mail exchangers of an MX test,
+ * where the MTA's {@code mxPort} maps port 25 to that port and DNS gives each MX host its own
+ * address (Linux routes all of 127.0.0.0/8 to lo).
  *
  * <p>Each server keeps every message byte for byte (aiosmtpd's {@code original_content}: CRLF,
  * dot-unstuffed) with its envelope. Thread-safe; {@link #close()} kills the process.
@@ -234,8 +235,8 @@ final class AiosmtpdFarm implements AutoCloseable {
   }
 
   /**
-   * Waits until the servers together hold a message matching {@code which}, and returns the
-   * address that has it with the message; fails the test, listing what arrived, otherwise.
+   * Waits until the servers together hold a message matching {@code which}, and returns the address
+   * that has it with the message; fails the test, listing what arrived, otherwise.
    */
   Map.Entry<String, Message> awaitOne(Predicate<Message> which, Duration timeout) {
     Objects.requireNonNull(which, "which");
@@ -294,7 +295,7 @@ final class AiosmtpdFarm implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try (Stream<Path> paths = Files.walk(directory)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
     } catch (IOException e) {

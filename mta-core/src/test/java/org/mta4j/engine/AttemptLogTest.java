@@ -111,11 +111,13 @@ class AttemptLogTest {
             tuple("gone@" + DOMAIN, relay, "5.1.1", MtaEvent.Status.BOUNCED),
             tuple("busy@" + DOMAIN, relay, "4.2.1", MtaEvent.Status.DEFERRED),
             tuple("me@" + LOCAL_DOMAIN, "local", "2.0.0", MtaEvent.Status.DELIVERED));
-    assertThat(attempts).allSatisfy(a -> {
-      assertThat(a.queueId()).isEqualTo(id);
-      assertThat(a.at()).isEqualTo(now);
-      assertThat(a.delay()).isEqualTo(Duration.ofSeconds(90));
-    });
+    assertThat(attempts)
+        .allSatisfy(
+            a -> {
+              assertThat(a.queueId()).isEqualTo(id);
+              assertThat(a.at()).isEqualTo(now);
+              assertThat(a.delay()).isEqualTo(Duration.ofSeconds(90));
+            });
     assertThat(attempts)
         .filteredOn(a -> a.recipient().startsWith("gone@"))
         .singleElement()
@@ -130,10 +132,11 @@ class AttemptLogTest {
     assertThat(events.attempts(id))
         .hasSize(5)
         .last()
-        .satisfies(a -> {
-          assertThat(a.recipient()).isEqualTo("busy@" + DOMAIN);
-          assertThat(a.delay()).isEqualTo(Duration.ofSeconds(90 + 300));
-        });
+        .satisfies(
+            a -> {
+              assertThat(a.recipient()).isEqualTo("busy@" + DOMAIN);
+              assertThat(a.delay()).isEqualTo(Duration.ofSeconds(90 + 300));
+            });
   }
 
   @Test
@@ -147,8 +150,7 @@ class AttemptLogTest {
 
     String log = captureStandardError(() -> mta.deliverDue(now));
 
-    List<String> lines =
-        log.lines().filter(l -> l.contains(id + ": to=<")).toList();
+    List<String> lines = log.lines().filter(l -> l.contains(id + ": to=<")).toList();
     String relay = "127.0.0.1[127.0.0.1]:" + peer.port();
     assertThat(lines).hasSize(4);
     assertThat(lines)
@@ -156,8 +158,13 @@ class AttemptLogTest {
             l ->
                 assertThat(l)
                     .endsWith(
-                        id + ": to=<gone@" + DOMAIN + ">, relay=" + relay
-                            + ", delay=90.00, dsn=5.1.1, status=bounced (host " + relay
+                        id
+                            + ": to=<gone@"
+                            + DOMAIN
+                            + ">, relay="
+                            + relay
+                            + ", delay=90.00, dsn=5.1.1, status=bounced (host "
+                            + relay
                             + " said: 550 5.1.1 No such user (in reply to RCPT TO))"))
         .anySatisfy(
             l ->

@@ -93,8 +93,8 @@ final class EngineFixtures {
   }
 
   /**
-   * An mta4j server on 127.0.0.1 and an ephemeral port that takes mail for any domain into a
-   * {@link RecordingHandler}, with {@code policy} as its fault injector.
+   * An mta4j server on 127.0.0.1 and an ephemeral port that takes mail for any domain into a {@link
+   * RecordingHandler}, with {@code policy} as its fault injector.
    */
   record Peer(Mta mta, RecordingHandler handler) implements AutoCloseable {
     int port() {
@@ -127,7 +127,8 @@ final class EngineFixtures {
     return new Peer(mta, handler);
   }
 
-  private static final Pattern QUEUED_AS = Pattern.compile("<-  250 2\\.0\\.0 Ok: queued as (\\S+)");
+  private static final Pattern QUEUED_AS =
+      Pattern.compile("<-  250 2\\.0\\.0 Ok: queued as (\\S+)");
 
   /**
    * Sends one message with swaks to an MTA on 127.0.0.1 and returns the queue id from the 250

@@ -2,6 +2,7 @@ package org.mta4j.engine;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.mta4j.engine.EngineFixtures.AWAIT;
 import static org.mta4j.engine.EngineFixtures.HOSTNAME;
 import static org.mta4j.engine.EngineFixtures.LOCAL_DOMAIN;
@@ -54,13 +55,13 @@ import org.mta4j.testing.SmtpSink;
 import org.mta4j.testing.TestCertificates;
 
 /**
- * Each way a delivery can go wrong, through the whole MTA (submit, queue, routing, SMTP client,
- * the one classifier, queue update, bounce, local delivery of the bounce), with the outcome
- * Postfix gives it: temporary trouble stays in the queue as deferred with its status code and
- * comes back at the first retry time; permanent trouble leaves the queue at once and the sender
- * gets an RFC 3464 report. Fault injectors: Postfix's smtp-sink with its flags, mta4j's own server
- * with a policy, a raw socket that resets mid-DATA, Knot DNS and a DNS server that never answers.
- * The sending MTA runs on a fake clock through {@code deliverDue} and is never started.
+ * Each way a delivery can go wrong, through the whole MTA (submit, queue, routing, SMTP client, the
+ * one classifier, queue update, bounce, local delivery of the bounce), with the outcome Postfix
+ * gives it: temporary trouble stays in the queue as deferred with its status code and comes back at
+ * the first retry time; permanent trouble leaves the queue at once and the sender gets an RFC 3464
+ * report. Fault injectors: Postfix's smtp-sink with its flags, mta4j's own server with a policy, a
+ * raw socket that resets mid-DATA, Knot DNS and a DNS server that never answers. The sending MTA
+ * runs on a fake clock through {@code deliverDue} and is never started.
  */
 class FaultMatrixTest {
   private static final String FAULT_DOMAIN = "fault.test";
@@ -145,20 +146,24 @@ class FaultMatrixTest {
    */
   private QueuedMessage assertDeferred(String id, String dsn, String diagnostic)
       throws IOException {
-    QueuedMessage m = mta.queue().show(id).orElseThrow(() -> new AssertionError(id + " not queued"));
+    QueuedMessage m =
+        mta.queue().show(id).orElseThrow(() -> new AssertionError(id + " not queued"));
     assertThat(m.attempts()).isEqualTo(1);
     assertThat(m.nextAttemptAt()).isEqualTo(t0.plus(NO_JITTER.firstRetry()));
-    assertThat(m.recipients()).allSatisfy(r -> {
-      assertThat(r.status()).isEqualTo(RecipientState.Status.DEFERRED);
-      assertThat(r.dsnCode()).isEqualTo(dsn);
-      assertThat(r.diagnostic()).contains(diagnostic);
-    });
+    assertThat(m.recipients())
+        .allSatisfy(
+            r -> {
+              assertThat(r.status()).isEqualTo(RecipientState.Status.DEFERRED);
+              assertThat(r.dsnCode()).isEqualTo(dsn);
+              assertThat(r.diagnostic()).contains(diagnostic);
+            });
     assertThat(events.attempts(id))
         .hasSize(m.recipients().size())
-        .allSatisfy(a -> {
-          assertThat(a.status()).isEqualTo(MtaEvent.Status.DEFERRED);
-          assertThat(a.dsnCode()).isEqualTo(dsn);
-        });
+        .allSatisfy(
+            a -> {
+              assertThat(a.status()).isEqualTo(MtaEvent.Status.DEFERRED);
+              assertThat(a.dsnCode()).isEqualTo(dsn);
+            });
     assertThat(events.ofType(MtaEvent.Bounced.class)).isEmpty();
     assertThat(mta.deliverDue(clock.instant())).as("nothing due before the retry time").isZero();
     assertThat(mailbox.all()).isEmpty();
@@ -175,10 +180,11 @@ class FaultMatrixTest {
     assertThat(events.attempts(id))
         .filteredOn(a -> a.recipient().equals(recipient))
         .singleElement()
-        .satisfies(a -> {
-          assertThat(a.status()).isEqualTo(MtaEvent.Status.BOUNCED);
-          assertThat(a.dsnCode()).isEqualTo(dsn);
-        });
+        .satisfies(
+            a -> {
+              assertThat(a.status()).isEqualTo(MtaEvent.Status.BOUNCED);
+              assertThat(a.dsnCode()).isEqualTo(dsn);
+            });
     assertThat(events.ofType(MtaEvent.Bounced.class))
         .singleElement()
         .satisfies(b -> assertThat(b.action()).isEqualTo("failed"));
@@ -252,9 +258,9 @@ class FaultMatrixTest {
       assertThat(events.attempts(id))
           .extracting(MtaEvent.Attempt::recipient, MtaEvent.Attempt::status)
           .containsExactlyInAnyOrder(
-              org.assertj.core.groups.Tuple.tuple(a, MtaEvent.Status.DELIVERED),
-              org.assertj.core.groups.Tuple.tuple(unknown, MtaEvent.Status.BOUNCED),
-              org.assertj.core.groups.Tuple.tuple(c, MtaEvent.Status.DELIVERED));
+              tuple(a, MtaEvent.Status.DELIVERED),
+              tuple(unknown, MtaEvent.Status.BOUNCED),
+              tuple(c, MtaEvent.Status.DELIVERED));
       DeliveryStatusReport dsn = assertBounced(id, unknown, "5.1.1");
       assertThat(dsn.perRecipient()).as("only the refused recipient is reported").hasSize(1);
       assertThat(dsn.recipient(unknown))
@@ -282,6 +288,28 @@ class FaultMatrixTest {
       assertThat(dsn.recipient(b))
           .containsEntry("diagnostic-code", "smtp; 552 5.3.4 Message too big for system");
       assertThat(events.attempts(id)).hasSize(2);
+    }
+  }
+
+  @Test
+  void messageLargerThanTheServersSizeLimitBouncesWithoutBeingSent() throws IOException {
+    EngineFixtures.CountingPolicy counting = new EngineFixtures.CountingPolicy();
+    // RFC 1870: the peer says SIZE 2048 in its EHLO reply; the client checks before MAIL
+    try (EngineFixtures.Peer peer = startPeer(counting, b -> b.maxMessageSize(2048))) {
+      senderTo(peer.port(), TlsPolicy.OPPORTUNISTIC);
+      String to = "a@" + FAULT_DOMAIN;
+      String id =
+          mta.submit(
+              SENDER,
+              List.of(to),
+              message(
+                  to, "too big", "x".repeat(70) + "\r\n" + ("y".repeat(70) + "\r\n").repeat(60)));
+
+      mta.deliverDue(t0);
+
+      assertBounced(id, to, "5.3.4");
+      assertThat(counting.connects.get()).as("it did connect and read EHLO").isPositive();
+      assertThat(peer.handler().messages()).isEmpty();
     }
   }
 
@@ -431,7 +459,8 @@ class FaultMatrixTest {
           b ->
               b.dnsResolver(
                   dns(
-                      new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()),
+                      new InetSocketAddress(
+                          InetAddress.getLoopbackAddress(), silent.getLocalPort()),
                       Duration.ofMillis(300))));
       String id = submit("a@example.invalid");
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assertions;
 import org.mta4j.delivery.DeliveryHook;
@@ -74,7 +75,7 @@ final class Mailbox implements DeliveryHook {
   /** Waits until a message matching {@code which} is delivered; fails the test otherwise. */
   Delivered await(Predicate<Delivered> which, Duration timeout) {
     try {
-      return org.awaitility.Awaitility.await("a matching local delivery")
+      return Awaitility.await("a matching local delivery")
           .atMost(timeout)
           .pollInterval(Duration.ofMillis(20))
           .until(

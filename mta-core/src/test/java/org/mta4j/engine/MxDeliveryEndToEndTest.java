@@ -29,8 +29,12 @@ import org.mta4j.Mta;
 import org.mta4j.client.SmtpClient;
 import org.mta4j.dns.DnsjavaResolver;
 import org.mta4j.event.MtaEvent;
+import org.mta4j.server.Decision;
 import org.mta4j.server.Listener;
+import org.mta4j.server.SessionInfo;
+import org.mta4j.smtp.SmtpReply;
 import org.mta4j.testing.KnotServer;
+import org.mta4j.testing.RecordingHandler;
 
 /**
  * The whole MTA on real peers: swaks submits to mta4j over SMTP, mta4j looks the recipient domain
@@ -65,15 +69,37 @@ class MxDeliveryEndToEndTest {
       deadfirst        MX 20 live.deadfirst
       dead.deadfirst   A  127.0.0.99
       live.deadfirst   A  127.0.0.7
+      ; the best MX greets with 421 (RFC 5321 §5.1: try the next one)
+      tempfirst        MX 10 busy.tempfirst
+      tempfirst        MX 20 ok.tempfirst
+      busy.tempfirst   A  127.0.0.8
+      ok.tempfirst     A  127.0.0.9
       """;
 
   private static final List<String> MX_ADDRESSES =
-      List.of("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7", "::1");
+      List.of(
+          "127.0.0.2",
+          "127.0.0.3",
+          "127.0.0.4",
+          "127.0.0.5",
+          "127.0.0.6",
+          "127.0.0.7",
+          "127.0.0.9",
+          "::1");
 
   @TempDir static Path dir;
   private static KnotServer knot;
   private static AiosmtpdFarm farm;
   private static Mta mta;
+  private static Mta busyMx; // 127.0.0.8: answers every connection with 421
+  private static final EngineFixtures.CountingPolicy busyMxSessions =
+      new EngineFixtures.CountingPolicy() {
+        @Override
+        public Decision onConnect(SessionInfo session) {
+          super.onConnect(session);
+          return Decision.disconnect(SmtpReply.of(421, "4.3.2", "Too busy, try another MX"));
+        }
+      };
   private static final Mailbox mailbox = new Mailbox();
   private static final EngineFixtures.Events events = new EngineFixtures.Events();
 
@@ -81,6 +107,15 @@ class MxDeliveryEndToEndTest {
   static void start() throws IOException {
     farm = AiosmtpdFarm.start(MX_ADDRESSES);
     knot = KnotServer.start(dir, Map.of("e2e.test", KnotServer.zone(ZONE)));
+    busyMx =
+        Mta.builder()
+            .hostname("busy.tempfirst.e2e.test")
+            .listener(Listener.smtp("127.0.0.8", farm.port()))
+            .policy(busyMxSessions)
+            .messageHandler(new RecordingHandler())
+            .shutdownGrace(Duration.ofSeconds(1))
+            .build();
+    busyMx.start();
     mta =
         Mta.builder()
             .hostname(HOSTNAME)
@@ -109,6 +144,9 @@ class MxDeliveryEndToEndTest {
     if (mta != null) {
       mta.close();
     }
+    if (busyMx != null) {
+      busyMx.close();
+    }
     if (knot != null) {
       knot.close();
     }
@@ -136,10 +174,17 @@ class MxDeliveryEndToEndTest {
   /** Writes a DATA file for swaks --no-data-fixup: headers, the dot-stuffed body, the final dot. */
   private static Path dataFile(String to, String subject, byte[] body) throws IOException {
     String headers =
-        "From: " + SENDER + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n"
+        "From: "
+            + SENDER
+            + "\r\nTo: "
+            + to
+            + "\r\nSubject: "
+            + subject
+            + "\r\n"
             + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
             + "Content-Transfer-Encoding: 8bit\r\n\r\n";
-    String stuffed = ("\r\n" + new String(body, ISO_8859_1)).replace("\r\n.", "\r\n..").substring(2);
+    String stuffed =
+        ("\r\n" + new String(body, ISO_8859_1)).replace("\r\n.", "\r\n..").substring(2);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(headers.getBytes(UTF_8));
     out.writeBytes(stuffed.getBytes(ISO_8859_1));
@@ -155,6 +200,7 @@ class MxDeliveryEndToEndTest {
     "v6only.e2e.test,    ::1,       mx.v6only.e2e.test",
     "implicit.e2e.test,  127.0.0.6, implicit.e2e.test",
     "deadfirst.e2e.test, 127.0.0.7, live.deadfirst.e2e.test",
+    "tempfirst.e2e.test, 127.0.0.9, ok.tempfirst.e2e.test",
   })
   void mailFromSwaksCrossesMxToTheRightHostWithItsBodyIntact(
       String domain, String address, String mxHost) throws IOException {
@@ -162,7 +208,14 @@ class MxDeliveryEndToEndTest {
     String to = "user@" + domain;
     byte[] body = trickyBody(token);
 
-    String id = swaks(mta.port(), SENDER, to, "--no-data-fixup", "--data", "@" + dataFile(to, "via " + domain, body));
+    String id =
+        swaks(
+            mta.port(),
+            SENDER,
+            to,
+            "--no-data-fixup",
+            "--data",
+            "@" + dataFile(to, "via " + domain, body));
 
     Map.Entry<String, AiosmtpdFarm.Message> got =
         farm.awaitOne(m -> m.text().contains("token " + token), AWAIT);
@@ -177,13 +230,19 @@ class MxDeliveryEndToEndTest {
         .contains("\r\nSubject: via " + domain + "\r\n");
 
     List<MtaEvent.Attempt> attempts = awaitAttempts(id, 1);
-    assertThat(attempts).singleElement().satisfies(a -> {
-      assertThat(a.status()).isEqualTo(MtaEvent.Status.DELIVERED);
-      assertThat(a.recipient()).isEqualTo(to);
-      assertThat(a.relay()).startsWith(mxHost + "[").endsWith("]:" + farm.port());
-      assertThat(a.dsnCode()).isEqualTo("2.0.0");
-    });
+    assertThat(attempts)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.status()).isEqualTo(MtaEvent.Status.DELIVERED);
+              assertThat(a.recipient()).isEqualTo(to);
+              assertThat(a.relay()).startsWith(mxHost + "[").endsWith("]:" + farm.port());
+              assertThat(a.dsnCode()).isEqualTo("2.0.0");
+            });
     assertThat(mta.queue().show(id)).isEmpty();
+    if (domain.startsWith("tempfirst.")) {
+      assertThat(busyMxSessions.connects.get()).as("the 421 MX was tried first").isPositive();
+    }
   }
 
   @Test
@@ -232,11 +291,12 @@ class MxDeliveryEndToEndTest {
     assertThat(events.attempts(id))
         .as("one attempt, no retry")
         .singleElement()
-        .satisfies(a -> {
-          assertThat(a.status()).isEqualTo(MtaEvent.Status.BOUNCED);
-          assertThat(a.dsnCode()).isEqualTo(status);
-          assertThat(a.relay()).isEqualTo("none");
-        });
+        .satisfies(
+            a -> {
+              assertThat(a.status()).isEqualTo(MtaEvent.Status.BOUNCED);
+              assertThat(a.dsnCode()).isEqualTo(status);
+              assertThat(a.relay()).isEqualTo("none");
+            });
     assertThat(mta.queue().show(id)).isEmpty();
   }
 

@@ -1,5 +1,6 @@
 package org.mta4j.engine;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mta4j.engine.EngineFixtures.AWAIT;
 import static org.mta4j.engine.EngineFixtures.HOSTNAME;
@@ -28,9 +29,9 @@ import org.mta4j.testing.FakeClock;
 import org.mta4j.testing.TestCertificates;
 
 /**
- * The null client: application code calls {@code submit()} and every non-local message goes to
- * one smarthost (a real aiosmtpd with STARTTLS and AUTH) over verified TLS with credentials. The
- * queue runs on a fake clock through {@code deliverDue}; the MTA is not started.
+ * The null client: application code calls {@code submit()} and every non-local message goes to one
+ * smarthost (a real aiosmtpd with STARTTLS and AUTH) over verified TLS with credentials. The queue
+ * runs on a fake clock through {@code deliverDue}; the MTA is not started.
  */
 class NullClientSmarthostTest {
   private static final String USER = "relay-user";
@@ -79,7 +80,8 @@ class NullClientSmarthostTest {
   @Test
   void submittedMailGoesToTheSmarthostOverVerifiedTlsWithAuth() throws IOException {
     nullClient(PASSWORD, EngineFixtures.NO_JITTER);
-    byte[] content = message("friend@elsewhere.test", "null client", "Hello through the relay.\r\n");
+    byte[] content =
+        message("friend@elsewhere.test", "null client", "Hello through the relay.\r\n");
 
     String id = mta.submit(SENDER, List.of("friend@elsewhere.test"), content);
     assertThat(mta.deliverDue(clock.instant())).isEqualTo(1);
@@ -89,16 +91,19 @@ class NullClientSmarthostTest {
     assertThat(got.authUser()).isEqualTo(USER);
     assertThat(got.mailFrom()).isEqualTo(SENDER);
     assertThat(got.rcptTos()).containsExactly("friend@elsewhere.test");
-    String text = new String(got.content(), java.nio.charset.StandardCharsets.UTF_8);
+    String text = new String(got.content(), UTF_8);
     assertThat(text)
         .startsWith("From: " + SENDER + "\r\n")
         .contains("Message-ID: <" + id + "@" + HOSTNAME + ">\r\n")
         .endsWith("\r\n\r\nHello through the relay.\r\n");
     assertThat(mta.queue().show(id)).isEmpty();
-    assertThat(events.attempts(id)).singleElement().satisfies(a -> {
-      assertThat(a.status()).isEqualTo(MtaEvent.Status.DELIVERED);
-      assertThat(a.relay()).isEqualTo("127.0.0.1[127.0.0.1]:" + smarthost.port());
-    });
+    assertThat(events.attempts(id))
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.status()).isEqualTo(MtaEvent.Status.DELIVERED);
+              assertThat(a.relay()).isEqualTo("127.0.0.1[127.0.0.1]:" + smarthost.port());
+            });
   }
 
   @Test
@@ -143,7 +148,8 @@ class NullClientSmarthostTest {
             MtaEvent.Status.DEFERRED,
             MtaEvent.Status.DEFERRED,
             MtaEvent.Status.BOUNCED);
-    assertThat(events.ofType(MtaEvent.Expired.class)).extracting(MtaEvent.Expired::queueId)
+    assertThat(events.ofType(MtaEvent.Expired.class))
+        .extracting(MtaEvent.Expired::queueId)
         .containsExactly(id);
 
     mta.deliverDue(clock.instant()); // the bounce, to the local sender

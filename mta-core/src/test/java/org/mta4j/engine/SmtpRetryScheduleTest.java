@@ -1,6 +1,7 @@
 package org.mta4j.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 import static org.mta4j.engine.EngineFixtures.AWAIT;
 import static org.mta4j.engine.EngineFixtures.HOSTNAME;
 import static org.mta4j.engine.EngineFixtures.LOCAL_DOMAIN;
@@ -32,6 +33,7 @@ import org.mta4j.server.Decision;
 import org.mta4j.server.Listener;
 import org.mta4j.server.SessionInfo;
 import org.mta4j.smtp.Recipient;
+import org.mta4j.smtp.SmtpReply;
 import org.mta4j.testing.FakeClock;
 
 /**
@@ -105,8 +107,7 @@ class SmtpRetryScheduleTest {
             super.onConnect(session);
             return up.get()
                 ? Decision.proceed()
-                : Decision.disconnect(
-                    org.mta4j.smtp.SmtpReply.of(421, "4.3.2", "Service shutting down"));
+                : Decision.disconnect(SmtpReply.of(421, "4.3.2", "Service shutting down"));
           }
         };
     EngineFixtures.Peer peer = peer(refuseWhileDown);
@@ -121,7 +122,9 @@ class SmtpRetryScheduleTest {
     at(Duration.ofMinutes(1));
     String second = submit("b@" + DOMAIN, "second");
     assertThat(mta.deliverDue(clock.instant())).isEqualTo(1);
-    assertThat(refuseWhileDown.connects.get()).as("the dead destination was not tried").isEqualTo(1);
+    assertThat(refuseWhileDown.connects.get())
+        .as("the dead destination was not tried")
+        .isEqualTo(1);
     RecipientState r = show(second).recipients().get(0);
     assertThat(r.status()).isEqualTo(RecipientState.Status.DEFERRED);
     assertThat(r.relay()).isEqualTo("none");
@@ -175,12 +178,9 @@ class SmtpRetryScheduleTest {
     assertThat(events.attempts(id))
         .extracting(MtaEvent.Attempt::status, MtaEvent.Attempt::delay, MtaEvent.Attempt::dsnCode)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(
-                MtaEvent.Status.DEFERRED, Duration.ZERO, "4.7.1"),
-            org.assertj.core.groups.Tuple.tuple(
-                MtaEvent.Status.DEFERRED, Duration.ofMinutes(5), "4.7.1"),
-            org.assertj.core.groups.Tuple.tuple(
-                MtaEvent.Status.DELIVERED, Duration.ofMinutes(15), "2.0.0"));
+            tuple(MtaEvent.Status.DEFERRED, Duration.ZERO, "4.7.1"),
+            tuple(MtaEvent.Status.DEFERRED, Duration.ofMinutes(5), "4.7.1"),
+            tuple(MtaEvent.Status.DELIVERED, Duration.ofMinutes(15), "2.0.0"));
     assertThat(mailbox.all()).isEmpty();
   }
 

@@ -211,6 +211,7 @@ public final class QueueManager implements AutoCloseable {
       }
     }
     DeliveryAgent.Content content = () -> s.store().openContent(m.id());
+    boolean expired = false; // one Expired event per message, however many recipients expire
     for (Map.Entry<Route, List<Integer>> g : groups.entrySet()) {
       List<Recipient> rcpts = g.getValue().stream().map(i -> before.get(i).recipient()).toList();
       List<Outcome> outcomes = deliverGroup(m, rcpts, g.getKey(), content, now);
@@ -219,11 +220,14 @@ public final class QueueManager implements AutoCloseable {
         Outcome o = outcomes.get(k);
         if (o instanceof Outcome.Deferred d && !now.isBefore(m.arrivedAt().plus(s.retry().maxLifetime()))) {
           o = Outcomes.expired(d);
-          emit(new MtaEvent.Expired(now, m.id()));
+          expired = true;
         }
         after.set(i, apply(before.get(i), o, now));
         logAttempt(m, before.get(i).recipient(), o, now);
       }
+    }
+    if (expired) {
+      emit(new MtaEvent.Expired(now, m.id()));
     }
     sendReports(m, before, after, now);
     Instant next = now.plus(s.retry().backoff(m.attempts() + 1, s.random()));

@@ -133,7 +133,7 @@ public final class SmtpAgent implements QueueManager.SmtpDeliveryAgent {
   }
 
   private static String relay(Candidate c, int port) {
-    return c.hostName() + "[" + c.address().getHostAddress() + "]:" + port;
+    return c.hostName() + "[" + InetLiterals.format(c.address()) + "]:" + port;
   }
 
   /** Fills {@code out} with the hosts to try, or returns the DNS outcome for every recipient. */

@@ -17,6 +17,11 @@ public final class InetLiterals {
     return s != null && (IPV4.matcher(s).matches() || (s.indexOf(':') >= 0 && IPV6.matcher(s).matches()));
   }
 
+  /** The address in its short form (RFC 5952 for IPv6: {@code ::1}), without a scope id. */
+  public static String format(InetAddress address) {
+    return Cidr.format(address.getAddress());
+  }
+
   /** Parses an IP literal; IllegalArgumentException names the value if it is not one. */
   public static InetAddress parse(String s) {
     if (!isLiteral(s)) {
