@@ -1,6 +1,7 @@
-/** A durable file queue: fsync before acknowledgement, group commit, crash recovery. */
+/** mta4j file queue: a durable {@code QueueStore} in a directory. */
 module org.mta4j.queue.file {
-  requires org.mta4j.core;
+  requires transitive org.mta4j.core;
+  requires org.slf4j;
 
-  // exports org.mta4j.queue.file once it holds its first type (an empty package cannot be exported)
+  exports org.mta4j.queue.file;
 }
