@@ -18,15 +18,24 @@ import org.mta4j.server.MessageContent;
 final class ContentBuffer implements MessageContent, AutoCloseable {
   private final int memoryLimit;
   private final Path spillDirectory;
+  private final SmtpServer.BufferPool pool; // null: allocate
   private byte[] memory = new byte[0]; // allocated on first write: idle sessions hold nothing
   private int memorySize;
   private Path spillFile;
   private OutputStream spill;
   private long spillSize;
+  /** Bumped whenever the content is dropped; open streams of an older generation refuse to read. */
+  private volatile long generation;
 
   ContentBuffer(int memoryLimit, Path spillDirectory) {
+    this(memoryLimit, spillDirectory, null);
+  }
+
+  /** With a pool, the first 16 KiB array comes from it and goes back on {@link #close()}. */
+  ContentBuffer(int memoryLimit, Path spillDirectory, SmtpServer.BufferPool pool) {
     this.memoryLimit = memoryLimit;
     this.spillDirectory = spillDirectory;
+    this.pool = pool;
   }
 
   void write(byte[] b, int off, int len) throws IOException {
@@ -38,7 +47,12 @@ final class ContentBuffer implements MessageContent, AutoCloseable {
       int inMemory = Math.min(room, len);
       if (memorySize + inMemory > memory.length) {
         int grown = Math.max(Math.max(16 * 1024, memory.length * 2), memorySize + inMemory);
-        memory = Arrays.copyOf(memory, Math.min(memoryLimit, grown));
+        int length = Math.min(memoryLimit, grown);
+        if (memory.length == 0 && pool != null && length == SmtpServer.BufferPool.BUFFER_SIZE) {
+          memory = pool.take(); // nothing to copy yet
+        } else {
+          memory = Arrays.copyOf(memory, length);
+        }
       }
       System.arraycopy(b, off, memory, memorySize, inMemory);
       memorySize += inMemory;
@@ -76,10 +90,47 @@ final class ContentBuffer implements MessageContent, AutoCloseable {
   @Override
   public InputStream open() throws IOException {
     InputStream head = new ByteArrayInputStream(memory, 0, memorySize);
-    if (spillFile == null) {
-      return head;
+    InputStream all =
+        spillFile == null ? head : new SequenceInputStream(head, Files.newInputStream(spillFile));
+    return new Guarded(all, generation);
+  }
+
+  /**
+   * A stream that stops working once its message is gone: the heap array is reused for the next
+   * message (and, pooled, by other sessions), so a handler that keeps a stream past its return
+   * must get an error, never another message's bytes.
+   */
+  private final class Guarded extends java.io.FilterInputStream {
+    private final long openedAt;
+
+    Guarded(InputStream in, long openedAt) {
+      super(in);
+      this.openedAt = openedAt;
     }
-    return new SequenceInputStream(head, Files.newInputStream(spillFile));
+
+    private void check() throws IOException {
+      if (generation != openedAt) {
+        throw new IOException("message content is no longer valid: the handler has returned");
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      check();
+      return super.read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      check();
+      return super.read(b, off, len);
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      check();
+      return super.skip(n);
+    }
   }
 
   @Override
@@ -92,6 +143,7 @@ final class ContentBuffer implements MessageContent, AutoCloseable {
 
   /** Drops the content, deleting any temporary file; the buffer can be used again. */
   void reset() {
+    generation++;
     memorySize = 0;
     spillSize = 0;
     if (memory.length > 256 * 1024) {
@@ -115,8 +167,14 @@ final class ContentBuffer implements MessageContent, AutoCloseable {
     }
   }
 
+  /** Drops the content and gives a pooled array back; the buffer is not written again. */
   @Override
   public void close() {
     reset();
+    byte[] m = memory;
+    memory = new byte[0];
+    if (pool != null) {
+      pool.give(m);
+    }
   }
 }

@@ -34,14 +34,23 @@ final class SmtpInput {
    * Grows the buffer for bulk content (DATA, BDAT). Sessions start small, so that thousands of
    * idle connections cost little heap, and grow once they carry a message.
    */
-  void reserve(int size) {
-    if (buf.length < size) {
-      byte[] bigger = new byte[size];
+  void reserve(SmtpServer.BufferPool pool) {
+    if (buf.length < SmtpServer.BufferPool.BUFFER_SIZE) {
+      byte[] bigger = pool.take();
       System.arraycopy(buf, pos, bigger, 0, limit - pos);
       limit -= pos;
       pos = 0;
       buf = bigger;
     }
+  }
+
+  /** At the end of the session: a pooled buffer goes back; this input is not read again. */
+  void release(SmtpServer.BufferPool pool) {
+    byte[] b = buf;
+    buf = new byte[0];
+    pos = 0;
+    limit = 0;
+    pool.give(b);
   }
 
   /** Reads from a new stream (after the TLS handshake), dropping anything still buffered. */

@@ -42,10 +42,11 @@ final class SmtpSession {
   private static final DateTimeFormatter RFC5322_DATE =
       DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
-  /** Buffer sizes: small while idle (10,000 idle sessions must fit in little heap), larger for content. */
+  /**
+   * The input buffer while idle: small, as 10,000 idle sessions must fit in little heap; content
+   * (DATA, BDAT) is read through a pooled 16 KiB buffer ({@link SmtpServer.BufferPool}).
+   */
   private static final int COMMAND_BUFFER = 1024;
-
-  private static final int CONTENT_BUFFER = 16 * 1024;
 
   private final SmtpServer server;
   private final ServerConfig config;
@@ -87,7 +88,7 @@ final class SmtpSession {
     this.implicitTls = implicitTls;
     this.id = id;
     // the addresses are read on the session's own thread (run), not on the acceptor
-    this.content = new ContentBuffer(config.memoryPerMessage(), null);
+    this.content = new ContentBuffer(config.memoryPerMessage(), null, server.buffers());
   }
 
   String id() {
@@ -167,6 +168,9 @@ final class SmtpSession {
       sendQuietly(Replies.LOCAL_ERROR);
     } finally {
       content.close();
+      if (in != null) {
+        in.release(server.buffers());
+      }
       forceClose();
       log.debug("disconnect from {}", client);
       MDC.remove("session");
@@ -183,7 +187,7 @@ final class SmtpSession {
     line(Replies.greeting(config.hostname()));
     while (!closing) {
       if (!in.hasBuffered()) {
-        out.flush(); // RFC 2920: replies to a pipelined group go out together
+        flushAndYield(); // RFC 2920: replies to a pipelined group go out together
       }
       idle = !inTransaction(); // set before the check, so close() cannot slip in between
       if (server.isShuttingDown() && idle) {
@@ -504,7 +508,7 @@ final class SmtpSession {
       return;
     }
     reply(Replies.START_DATA);
-    out.flush();
+    flushAndYield();
     String txId = server.nextTransactionId();
     startContent(txId, true);
     plainSocketTimeout(config.dataTimeout());
@@ -574,7 +578,7 @@ final class SmtpSession {
 
   private void startContent(String txId, boolean dotStuffed) throws IOException {
     pendingTxId = txId;
-    in.reserve(CONTENT_BUFFER);
+    in.reserve(server.buffers());
     content.reset();
     byte[] received = receivedHeader(txId).getBytes(StandardCharsets.UTF_8);
     content.write(received);
@@ -983,6 +987,16 @@ final class SmtpSession {
     out.write(text.getBytes(StandardCharsets.UTF_8));
     out.write('\r');
     out.write('\n');
+  }
+
+  /**
+   * Sends the pending replies, then lets other sessions run before this one reads the client's
+   * answer: by then the answer has often arrived and the read does not park this virtual thread
+   * (a park and its wake-up through the poller cost more than a yield).
+   */
+  private void flushAndYield() throws IOException {
+    out.flush();
+    Thread.yield();
   }
 
   private void sendQuietly(SmtpReply reply) {
