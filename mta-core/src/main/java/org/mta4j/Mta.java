@@ -679,7 +679,8 @@ public final class Mta implements AutoCloseable {
               shutdownGrace,
               clock,
               memoryPerMessage,
-              ids::next);
+              ids::next,
+              eventListeners);
     }
 
     private static int positive(String name, int value) {

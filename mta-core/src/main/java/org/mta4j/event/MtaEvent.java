@@ -12,6 +12,28 @@ public sealed interface MtaEvent {
   /** When it happened. */
   Instant at();
 
+  /**
+   * An SMTP session ended.
+   *
+   * @param sessionId the server's session id
+   * @param client the client's address (after any PROXY header)
+   * @param heloName the last EHLO/HELO name, or null
+   * @param tls true when TLS was up at the end
+   * @param authIdentity the AUTH identity, or null
+   * @param messagesAccepted messages answered with 250 at the end of data
+   * @param duration how long the session lasted
+   */
+  record Session(
+      Instant at,
+      String sessionId,
+      java.net.InetSocketAddress client,
+      String heloName,
+      boolean tls,
+      String authIdentity,
+      int messagesAccepted,
+      Duration duration)
+      implements MtaEvent {}
+
   /** A message was queued by intake. */
   record Queued(Instant at, String queueId, String reversePath, int recipients, long size, String origin)
       implements MtaEvent {}

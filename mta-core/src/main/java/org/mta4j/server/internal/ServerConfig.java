@@ -36,12 +36,14 @@ public record ServerConfig(
     Duration shutdownGrace,
     Clock clock,
     int memoryPerMessage,
-    java.util.function.Supplier<String> transactionIds) {
+    java.util.function.Supplier<String> transactionIds,
+    List<org.mta4j.event.MtaEventListener> eventListeners) {
 
   public ServerConfig {
     listeners = List.copyOf(listeners);
     localDomains = Set.copyOf(localDomains);
     trustedNetworks = List.copyOf(trustedNetworks);
     policies = List.copyOf(policies);
+    eventListeners = List.copyOf(eventListeners);
   }
 }

@@ -66,6 +66,8 @@ final class SmtpSession {
   private TlsInfo tls;
   private String authIdentity;
   private int errors;
+  private int messagesAccepted;
+  private Instant started;
   private int authFailures;
   private volatile boolean idle;
   private boolean closing;
@@ -122,6 +124,7 @@ final class SmtpSession {
   void run(SmtpServer.ClientSlot slot) {
     MDC.put("session", id);
     try {
+      started = config.clock().instant();
       client = (InetSocketAddress) plainSocket.getRemoteSocketAddress();
       local = (InetSocketAddress) plainSocket.getLocalSocketAddress();
       plainSocket.setTcpNoDelay(true);
@@ -173,7 +176,32 @@ final class SmtpSession {
       }
       forceClose();
       log.debug("disconnect from {}", client);
+      sessionEnded();
       MDC.remove("session");
+    }
+  }
+
+  private void sessionEnded() {
+    if (config.eventListeners().isEmpty() || started == null || client == null) {
+      return;
+    }
+    Instant now = config.clock().instant();
+    org.mta4j.event.MtaEvent event =
+        new org.mta4j.event.MtaEvent.Session(
+            now,
+            id,
+            client,
+            heloName,
+            tls != null,
+            authIdentity,
+            messagesAccepted,
+            java.time.Duration.between(started, now));
+    for (org.mta4j.event.MtaEventListener l : config.eventListeners()) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException e) {
+        log.warn("event listener {} failed: {}", l.getClass().getName(), e.toString());
+      }
     }
   }
 
@@ -640,6 +668,7 @@ final class SmtpSession {
             recipients.size(),
             content.size(),
             client);
+        messagesAccepted++;
         reply(accepted(handled, Replies.queued(txId)));
       }
     } finally {
