@@ -58,5 +58,21 @@ final class JakartaSubmission {
       out.write(b);
       last = b;
     }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      int start = off;
+      for (int i = off; i < off + len; i++) {
+        if (b[i] == '\n' && (i > off ? b[i - 1] : last) != '\r') {
+          out.write(b, start, i - start); // the run so far, then the missing CR
+          out.write('\r');
+          start = i;
+        }
+      }
+      out.write(b, start, off + len - start);
+      if (len > 0) {
+        last = b[off + len - 1];
+      }
+    }
   }
 }

@@ -145,8 +145,10 @@ public final class Mta implements AutoCloseable {
         client,
         new org.mta4j.routing.MxResolver(dns),
         dns,
+        // as many idle connections per destination as may be busy at once, so that a wave of
+        // deliveries does not close and reopen half of them
         new org.mta4j.delivery.internal.ConnectionCache(
-            Clock.systemUTC(), Duration.ofSeconds(2), 100, 10));
+            Clock.systemUTC(), Duration.ofSeconds(2), 100, b.destinationConcurrency));
   }
 
   /** A builder with the defaults of RFC 5321 and Postfix. */

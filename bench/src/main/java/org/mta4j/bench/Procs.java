@@ -102,6 +102,50 @@ final class Procs {
     return groups;
   }
 
+  /**
+   * CPU time in ms (user + system) of a process tree that forks and reaps workers, such as
+   * Postfix's master: the root's own time, the time of its reaped children (cutime + cstime) and
+   * that of its live descendants. A worker's time moves from "live" to the master's "reaped" when it
+   * exits, so the sum only grows; differences between two readings are the tree's CPU meanwhile.
+   * Workers that exit and are reaped between readings are counted (their parent reaps them).
+   */
+  static long treeCpuMillis(long rootPid) throws IOException {
+    Map<Long, List<Long>> children = new java.util.HashMap<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          String stat = Files.readString(p.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          children.computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>())
+              .add(Long.parseLong(name)); // f[1]: ppid
+        } catch (IOException | RuntimeException gone) {
+          // exited while being read
+        }
+      }
+    }
+    long total = 0;
+    java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>(List.of(rootPid));
+    int seen = 0;
+    while (!todo.isEmpty() && seen++ < 100_000) {
+      long pid = todo.pop();
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // utime, stime, cutime, cstime (fields 14-17), in ticks of 10 ms
+        total += (Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
+            + Long.parseLong(f[14])) * 10;
+      } catch (IOException | RuntimeException gone) {
+        continue; // exited meanwhile: its time is in its parent's cutime at the next reading
+      }
+      todo.addAll(children.getOrDefault(pid, List.of()));
+    }
+    return total;
+  }
+
   /** This process's own CPU and that of its reaped children, in ms: {self, children}. */
   static long[] selfCpuMillis() throws IOException {
     String stat = Files.readString(Path.of("/proc/self/stat"));
@@ -170,6 +214,32 @@ final class Procs {
 
   record Result(int exitCode, String output) {}
 
+  /** Runs {@code jcmd PID args...} (e.g. JFR.start), printing its complaint if it fails. */
+  static void jcmd(long pid, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+    cmd.add(Long.toString(pid));
+    cmd.addAll(List.of(args));
+    Result r = run(cmd, Duration.ofSeconds(60));
+    if (r.exitCode() != 0 || r.output().contains("Exception")) {
+      System.err.println("# jcmd " + String.join(" ", args) + ": " + r.output().strip());
+    }
+  }
+
+  /** Starts a JFR recording named "bench" sampling every 1 ms of wall and CPU time (JDK 25). */
+  static void startProfile(long pid) throws IOException, InterruptedException {
+    jcmd(pid, "JFR.start", "name=bench", "settings=profile", "jdk.ExecutionSample#period=1ms",
+        "jdk.NativeMethodSample#period=1ms", "jdk.CPUTimeSample#enabled=true",
+        "jdk.CPUTimeSample#throttle=1ms");
+  }
+
+  /** Stops the "bench" recording into {@code file} and says where it is. */
+  static void stopProfile(long pid, Path file) throws IOException, InterruptedException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    jcmd(pid, "JFR.stop", "name=bench", "filename=" + file.toAbsolutePath());
+    System.out.println("# profile: " + file.toAbsolutePath());
+  }
+
   /**
    * A BenchServer child JVM and its stdin/stdout control protocol (see {@link BenchServer}).
    * Replies are read on a virtual thread so every wait has a timeout.
@@ -182,16 +252,24 @@ final class Procs {
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
     JavaServer(String kind, int port, List<String> jvmFlags) throws IOException {
-      this.kind = kind;
+      this(kind, port, jvmFlags, BenchServer.class, List.of(kind, Integer.toString(port)));
+    }
+
+    /**
+     * Any main class of this project that speaks the same protocol ({@code READY}, then one-line
+     * commands on stdin, {@code QUIT}); {@code label} names it in messages.
+     */
+    JavaServer(String label, int port, List<String> jvmFlags, Class<?> main, List<String> args)
+        throws IOException {
+      this.kind = label;
       this.port = port;
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(jvmFlags);
       cmd.add("-cp");
       cmd.add(System.getProperty("java.class.path"));
-      cmd.add(BenchServer.class.getName());
-      cmd.add(kind);
-      cmd.add(Integer.toString(port));
+      cmd.add(main.getName());
+      cmd.addAll(args);
       this.process =
           new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       this.control = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.US_ASCII);

@@ -1,7 +1,6 @@
 package org.mta4j.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,9 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Messages per second of each server, fed by Postfix's {@code smtp-source} on loopback.
@@ -217,7 +213,7 @@ public final class ThroughputBench {
     return r.output().isBlank() ? m : m.withNote("smtp-source said: " + firstLine(r.output()));
   }
 
-  private static void printThreadStats(
+  static void printThreadStats(
       String server, Map<String, long[]> before, Map<String, long[]> after, int messages) {
     for (Map.Entry<String, long[]> e : after.entrySet()) {
       long[] a = e.getValue();
@@ -398,79 +394,34 @@ public final class ThroughputBench {
 
   /** Postfix's smtp-sink, the ceiling: a C server that stores nothing. */
   private static final class SmtpSink implements Target {
-    private static final Pattern MESG = Pattern.compile("mesg=(\\d+)");
-    private final Process process;
-    private final Path out;
-    private long base;
+    private final SmtpSinkProcess sink;
 
-    private SmtpSink(Process process, Path out) {
-      this.process = process;
-      this.out = out;
+    private SmtpSink(SmtpSinkProcess sink) {
+      this.sink = sink;
     }
 
     static SmtpSink start(int port) throws Exception {
-      Path out = Files.createTempFile("smtp-sink-", ".out");
-      List<String> cmd = new ArrayList<>(List.of("smtp-sink"));
-      if ("root".equals(System.getProperty("user.name"))) {
-        cmd.addAll(List.of("-u", "nobody")); // smtp-sink refuses to run as root without -u
-      }
-      cmd.addAll(List.of("-c", "127.0.0.1:" + port, "1024"));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-      p.getOutputStream().close();
-      SmtpSink sink = new SmtpSink(p, out);
-      try {
-        Procs.awaitListening(port, Duration.ofSeconds(10));
-      } catch (IOException e) {
-        sink.close();
-        throw e;
-      }
-      return sink;
+      return new SmtpSink(SmtpSinkProcess.start(port));
     }
 
     @Override
     public long pid() {
-      return process.pid();
-    }
-
-    private long total() throws IOException {
-      // -c rewrites "sess=N quit=N mesg=N" after \r; the last one is the running total
-      String text = Files.readString(out, StandardCharsets.ISO_8859_1);
-      Matcher m = MESG.matcher(text);
-      long last = 0;
-      while (m.find()) {
-        last = Long.parseLong(m.group(1));
-      }
-      return last;
+      return sink.pid();
     }
 
     @Override
     public void reset() throws IOException {
-      base = total();
+      sink.reset();
     }
 
     @Override
     public long awaitCount(long expected, Duration timeout) throws Exception {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      long n = total() - base;
-      while (n < expected && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-        n = total() - base;
-      }
-      return n;
+      return sink.awaitCount(expected, timeout, Duration.ofMillis(50));
     }
 
     @Override
     public void close() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-      }
-      try {
-        Files.deleteIfExists(out);
-      } catch (IOException ignored) {
-        // a temp file left behind
-      }
+      sink.close();
     }
   }
 }
