@@ -161,24 +161,41 @@ public final class QueueManager implements AutoCloseable {
 
   /**
    * Delivers every message due at {@code now}, waiting for the attempts to end. Returns how many
-   * messages were attempted.
+   * messages were attempted. Up to {@value #BATCH} messages are in flight at once, and a new one
+   * is claimed as soon as one ends (no waiting for a whole batch: a slow destination must not hold
+   * up the rest). Mail that falls due during the run (a bounce) is delivered in the same run.
    */
   public int runDue(Instant now) throws IOException {
+    Semaphore slots = new Semaphore(BATCH);
     int total = 0;
-    while (true) {
-      List<QueuedMessage> batch = s.store().claimDue(now, BATCH, s.nodeId(), s.lease());
-      if (batch.isEmpty()) {
-        return total;
-      }
-      try (ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor()) {
-        for (QueuedMessage m : batch) {
-          attempts.submit(() -> attemptGuarded(m, now));
+    try (ExecutorService attempts = Executors.newVirtualThreadPerTaskExecutor()) {
+      while (true) {
+        slots.acquireUninterruptibly();
+        int free = 1 + slots.drainPermits();
+        List<QueuedMessage> batch = s.store().claimDue(now, free, s.nodeId(), s.lease());
+        slots.release(free - batch.size());
+        if (batch.isEmpty()) {
+          if (slots.availablePermits() == BATCH) {
+            return total; // nothing due and nothing in flight
+          }
+          // wait for the attempts in flight (they may queue bounces that are due now), then look again
+          slots.acquireUninterruptibly(BATCH);
+          slots.release(BATCH);
+          continue;
         }
+        for (QueuedMessage m : batch) {
+          attempts.submit(() -> attemptThenRelease(m, now, slots));
+        }
+        total += batch.size();
       }
-      total += batch.size();
-      if (batch.size() < BATCH) {
-        return total;
-      }
+    }
+  }
+
+  private void attemptThenRelease(QueuedMessage m, Instant now, Semaphore slots) {
+    try {
+      attemptGuarded(m, now);
+    } finally {
+      slots.release();
     }
   }
 
