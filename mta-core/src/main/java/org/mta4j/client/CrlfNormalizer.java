@@ -77,6 +77,21 @@ final class CrlfNormalizer extends InputStream {
         }
         continue;
       }
+      if (!swallowLf) {
+        // the common case: a run of ordinary bytes, copied in one piece
+        int max = Math.min(limit - pos, len - n);
+        int run = 0;
+        while (run < max && buf[pos + run] != CR && buf[pos + run] != LF) {
+          run++;
+        }
+        if (run > 0) {
+          System.arraycopy(buf, pos, b, off + n, run);
+          pos += run;
+          n += run;
+          atLineStart = false;
+          continue;
+        }
+      }
       byte c = buf[pos++];
       if (swallowLf) {
         swallowLf = false;
