@@ -11,7 +11,20 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.mta4j.Mta;
+import org.mta4j.event.MtaEvent;
+import org.mta4j.queue.MemoryQueueStore;
+import org.mta4j.queue.QueueStore;
+import org.mta4j.queue.file.FileQueueStore;
 import org.mta4j.server.Decision;
 import org.mta4j.server.Listener;
 import org.subethamail.smtp.MessageContext;
@@ -39,6 +52,15 @@ import org.subethamail.smtp.server.SMTPServer;
  *   <li>{@code HEAP} → {@code HEAP <usedBytes> <committedBytes>} after {@code System.gc()};
  *   <li>{@code QUIT} or end of stdin → stops the server and exits. SIGTERM also stops it.
  * </ul>
+ *
+ * <p>The {@code mta4j-file-group}, {@code mta4j-file-per-message} and {@code mta4j-memq} kinds
+ * measure mta4j <em>queueing</em> mail instead: no {@code MessageHandler}, so every message goes
+ * through intake into a {@link FileQueueStore} ({@code GROUP_COMMIT} or {@code PER_MESSAGE}, in a
+ * fresh directory {@code /tmp/mta4j-bench-fq-*}, deleted at exit) or the {@link MemoryQueueStore}
+ * before the {@code 250}. Like the accept-only Postfix ({@code hold/}), nothing is delivered: the
+ * store is wrapped so that the queue manager never finds anything due ({@code claimDue} returns
+ * nothing, {@code nextDue} is empty), so the measurement is the accept rate alone. COUNT counts
+ * {@code MtaEvent.Queued} events (bytes: their sizes).
  */
 public final class BenchServer {
   private static final AtomicLong MESSAGES = new AtomicLong();
@@ -48,7 +70,9 @@ public final class BenchServer {
 
   public static void main(String[] args) throws Exception {
     if (args.length != 2) {
-      System.err.println("usage: BenchServer <mta4j|subethasmtp|greenmail> <port>");
+      System.err.println(
+          "usage: BenchServer <mta4j|subethasmtp|greenmail|mta4j-file-group|mta4j-file-per-message"
+              + "|mta4j-memq> <port>");
       System.exit(2);
     }
     String kind = args[0].toLowerCase(Locale.ROOT);
@@ -58,6 +82,10 @@ public final class BenchServer {
           case "mta4j" -> startMta4j(port);
           case "subethasmtp" -> startSubEthaSmtp(port);
           case "greenmail" -> startGreenMail(port);
+          case "mta4j-file-group" -> startMta4jQueued(port, FileQueueStore.Durability.GROUP_COMMIT);
+          case "mta4j-file-per-message" ->
+              startMta4jQueued(port, FileQueueStore.Durability.PER_MESSAGE);
+          case "mta4j-memq" -> startMta4jQueued(port, null);
           default -> throw new IllegalArgumentException("unknown server: " + kind);
         };
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "bench-stop"));
@@ -155,6 +183,96 @@ public final class BenchServer {
         mta.close();
       }
     };
+  }
+
+  /**
+   * mta4j accepting into a queue (durability null: the memory queue). The queue manager is kept
+   * idle (see the class comment), so messages stay queued like Postfix's hold/.
+   */
+  private static Server startMta4jQueued(int port, FileQueueStore.Durability durability)
+      throws IOException {
+    Path dir = null;
+    QueueStore store;
+    if (durability == null) {
+      store = new MemoryQueueStore();
+    } else {
+      dir = Files.createTempDirectory(Path.of("/tmp"), "mta4j-bench-fq-");
+      store = FileQueueStore.builder().directory(dir.resolve("q")).durability(durability).open();
+    }
+    QueueStore acceptOnly = acceptOnly(store);
+    Mta mta =
+        Mta.builder()
+            .hostname("bench.test")
+            .listener(Listener.smtp("127.0.0.1", port))
+            .localDomains("example.test")
+            .maxConnections(20_000)
+            .maxConnectionsPerClient(20_000)
+            .queueStore(acceptOnly)
+            .localDelivery(d -> {}) // never called: nothing is ever due
+            .eventListener(
+                e -> {
+                  if (e instanceof MtaEvent.Queued q) {
+                    BYTES.addAndGet(q.size());
+                    MESSAGES.incrementAndGet();
+                  }
+                })
+            .build();
+    mta.start();
+    Path queueDir = dir;
+    System.err.println("# queue: " + (dir == null ? "memory" : dir + " " + durability));
+    return new Draining() {
+      @Override
+      public void stop() {
+        mta.close();
+        try {
+          if (store instanceof AutoCloseable c) {
+            c.close();
+          }
+          if (queueDir != null) {
+            deleteTree(queueDir);
+          }
+        } catch (Exception e) {
+          System.err.println("# cleanup: " + e);
+        }
+      }
+    };
+  }
+
+  /** The store, except that nothing is ever due: the queue manager never claims a message. */
+  private static QueueStore acceptOnly(QueueStore store) {
+    InvocationHandler h =
+        (proxy, method, args) -> {
+          switch (method.getName()) {
+            case "claimDue" -> {
+              return List.of();
+            }
+            case "nextDue" -> {
+              return Optional.empty();
+            }
+            default -> {
+              try {
+                return method.invoke(store, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            }
+          }
+        };
+    return (QueueStore)
+        Proxy.newProxyInstance(
+            QueueStore.class.getClassLoader(), new Class<?>[] {QueueStore.class}, h);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!dir.toAbsolutePath().startsWith("/tmp/")
+        || !dir.getFileName().toString().startsWith("mta4j-bench-fq-")) {
+      throw new IllegalArgumentException("refusing to delete " + dir);
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private static Server startSubEthaSmtp(int port) throws IOException {

@@ -17,8 +17,15 @@ import java.util.Map;
  * <pre>
  *   java -cp ... org.mta4j.bench.ThroughputBench [--messages=20000] [--rounds=3] [--warmup=N]
  *       [--sessions=20] [--size=10240] [--reuse] [--servers=smtp-sink,mta4j,subethasmtp,greenmail]
- *       [--max-foreign=15] [--attempts=3] [--jfr=DIR] [--thread-stats]
+ *       [--max-foreign=15] [--attempts=3] [--jfr=DIR] [--thread-stats] [--baseline=mta4j]
  * </pre>
+ *
+ * <p>Servers that queue instead of discarding (bench/file-queue-throughput.sh): {@code
+ * mta4j-file-group}, {@code mta4j-file-per-message}, {@code mta4j-memq} (BenchServer kinds) and
+ * {@code postfix-hold}, a throwaway Postfix ({@code bench/lib/postfix-instance.sh}, accept-only
+ * mode, queue under {@code /tmp/mta4j-bench-postfix-hold-*}) counted by the files in its {@code
+ * hold/}; its CPU is that of the master and all its workers. {@code --baseline} names the server
+ * whose ratios to the others are printed.
  *
  * <p>For each round, and in each round for each server in turn (round-robin, so slow phases of a
  * noisy machine hit every server alike): start the server, warm it up with one discarded
@@ -40,6 +47,9 @@ public final class ThroughputBench {
 
   /** --thread-stats: print context switches and CPU per message of each server thread group. */
   private static boolean threadStats;
+
+  /** --baseline: the server whose ratios to the others are reported. */
+  private static String baseline = "mta4j";
 
   private ThroughputBench() {}
 
@@ -79,7 +89,8 @@ public final class ThroughputBench {
     List<String> servers =
         Arrays.asList(opt.getOrDefault("servers", "smtp-sink,mta4j,subethasmtp,greenmail").split(","));
     for (String s : servers) {
-      if (!List.of("smtp-sink", "mta4j", "subethasmtp", "greenmail").contains(s)) {
+      if (!List.of("smtp-sink", "mta4j", "subethasmtp", "greenmail", "mta4j-file-group",
+          "mta4j-file-per-message", "mta4j-memq", "postfix-hold").contains(s)) {
         throw new IllegalArgumentException("unknown server: " + s);
       }
     }
@@ -87,6 +98,7 @@ public final class ThroughputBench {
     double maxForeign = Double.parseDouble(opt.getOrDefault("max-foreign", "15")) / 100;
     int attempts = Integer.parseInt(opt.getOrDefault("attempts", "3"));
     threadStats = opt.containsKey("thread-stats");
+    baseline = opt.getOrDefault("baseline", "mta4j");
     if (messages <= 0 || rounds <= 0 || warmup < 0 || sessions <= 0 || size <= 0 || attempts <= 0
         || attempts > 10) {
       throw new IllegalArgumentException("messages, rounds, sessions, size > 0; attempts 1..10");
@@ -165,7 +177,7 @@ public final class ThroughputBench {
       int port, String jfrDir)
       throws Exception {
     target.reset();
-    boolean profile = jfrDir != null && !server.equals("smtp-sink");
+    boolean profile = jfrDir != null && !server.equals("smtp-sink") && !server.equals("postfix-hold");
     if (profile) {
       // only the measured run, sampled every 1 ms of wall time and (JDK 25, JEP 509) of CPU time
       Files.createDirectories(Path.of(jfrDir));
@@ -174,13 +186,13 @@ public final class ThroughputBench {
           "jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=1ms");
     }
     Map<String, long[]> threads0 = threadStats ? Procs.threadGroups(target.pid()) : Map.of();
-    long[] server0 = Procs.cpuMillis(target.pid());
+    long[] server0 = target.cpu();
     long[] self0 = Procs.selfCpuMillis();
     long[] machine0 = Procs.machineJiffies();
     long t0 = System.nanoTime();
     Procs.Result r = Procs.run(sourceCommand(messages, sessions, size, reuse, port), RUN_TIMEOUT);
     long t1 = System.nanoTime();
-    long[] server1 = Procs.cpuMillis(target.pid());
+    long[] server1 = target.cpu();
     if (threadStats) {
       printThreadStats(server, threads0, Procs.threadGroups(target.pid()), messages);
     }
@@ -284,24 +296,24 @@ public final class ThroughputBench {
           user, sys, client, 100 * foreign,
           ok ? "all " + ms.size() + " runs counted " + messages : "FAILED");
     }
-    Double mta = medians.get("mta4j");
+    Double mta = medians.get(baseline);
     if (mta != null) {
       System.out.println();
       for (String s : servers) {
-        if (!s.equals("mta4j")) {
+        if (!s.equals(baseline)) {
           // ratio of medians, and the median of the per-round ratios (paired, less noise)
           List<Double> paired = new ArrayList<>();
           for (Measurement m : all) {
             if (m.server().equals(s) && m.msgsPerSecond() > 0) {
               all.stream()
-                  .filter(x -> x.server().equals("mta4j") && x.round() == m.round())
+                  .filter(x -> x.server().equals(baseline) && x.round() == m.round())
                   .findFirst()
                   .ifPresent(x -> paired.add(x.msgsPerSecond() / m.msgsPerSecond()));
             }
           }
           System.out.printf(
-              Locale.ROOT, "mta4j / %-12s = %5.1f %% (median of per-round ratios %5.1f %%)%n",
-              s, 100 * mta / medians.get(s),
+              Locale.ROOT, "%s / %-12s = %5.1f %% (median of per-round ratios %5.1f %%)%n",
+              baseline, s, 100 * mta / medians.get(s),
               100 * median(paired.stream().mapToDouble(Double::doubleValue).toArray()));
         }
       }
@@ -342,6 +354,11 @@ public final class ThroughputBench {
   private interface Target extends AutoCloseable {
     long pid();
 
+    /** CPU time in ms so far, {user, system}; a process tree's total goes in user. */
+    default long[] cpu() throws IOException {
+      return Procs.cpuMillis(pid());
+    }
+
     /** Zeroes the message count. */
     void reset() throws Exception;
 
@@ -354,6 +371,9 @@ public final class ThroughputBench {
     static Target start(String kind, int port) throws Exception {
       if (kind.equals("smtp-sink")) {
         return SmtpSink.start(port);
+      }
+      if (kind.equals("postfix-hold")) {
+        return PostfixHold.start(port);
       }
       Procs.JavaServer js = new Procs.JavaServer(kind, port, JVM_FLAGS);
       try {
@@ -422,6 +442,100 @@ public final class ThroughputBench {
     @Override
     public void close() throws InterruptedException {
       sink.close();
+    }
+  }
+
+  /**
+   * A throwaway Postfix in accept-only mode: every message is fsynced into its queue's hold/ and
+   * stays there. Counted by the files in hold/; CPU of the master and all its workers (user + sys
+   * together, reported as user).
+   */
+  private static final class PostfixHold implements Target {
+    private final Path dir;
+    private final String script;
+    private final long master;
+    private long base;
+
+    private PostfixHold(Path dir, String script, long master) {
+      this.dir = dir;
+      this.script = script;
+      this.master = master;
+    }
+
+    static PostfixHold start(int port) throws Exception {
+      String script = Path.of(System.getProperty("bench.postfixScript", "bench/lib/postfix-instance.sh"))
+          .toAbsolutePath().toString();
+      Path dir = Files.createTempDirectory(Path.of("/tmp"), "mta4j-bench-postfix-hold-");
+      Procs.Result started = Procs.run(
+          List.of("bash", script, "start", dir.toString(), Integer.toString(port), "accept-only"),
+          Duration.ofSeconds(60));
+      if (started.exitCode() != 0) {
+        Procs.run(List.of("bash", script, "stop", dir.toString()), Duration.ofSeconds(60));
+        deleteTree(dir);
+        throw new IOException("postfix-instance.sh start failed: " + started.output().strip());
+      }
+      long master = Long.parseLong(
+          Files.readString(dir.resolve("queue/pid/master.pid")).replaceAll("[^0-9]", ""));
+      return new PostfixHold(dir, script, master);
+    }
+
+    private long held() throws IOException {
+      try (java.util.stream.Stream<Path> files = Files.walk(dir.resolve("queue/hold"))) {
+        return files.filter(Files::isRegularFile).count();
+      }
+    }
+
+    @Override
+    public long pid() {
+      return master;
+    }
+
+    @Override
+    public long[] cpu() throws IOException {
+      return new long[] {Procs.treeCpuMillis(master), 0};
+    }
+
+    @Override
+    public void reset() throws IOException {
+      base = held();
+    }
+
+    @Override
+    public long awaitCount(long expected, Duration timeout) throws Exception {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long n = held() - base;
+      while (n < expected && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        n = held() - base;
+      }
+      return n;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      try {
+        Procs.Result stopped =
+            Procs.run(List.of("bash", script, "stop", dir.toString()), Duration.ofSeconds(60));
+        if (stopped.exitCode() != 0) {
+          System.err.println("# postfix stop: " + stopped.output().strip() + " (left " + dir + ")");
+          return;
+        }
+        deleteTree(dir);
+      } catch (IOException e) {
+        System.err.println("# postfix cleanup: " + e);
+      }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+      if (!dir.toAbsolutePath().startsWith("/tmp/")
+          || !dir.getFileName().toString().startsWith("mta4j-bench-postfix-hold-")) {
+        throw new IllegalArgumentException("refusing to delete " + dir);
+      }
+      try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
     }
   }
 }
