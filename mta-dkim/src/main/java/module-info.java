@@ -2,5 +2,5 @@
 module org.mta4j.dkim {
   requires org.mta4j.core;
 
-  // exports org.mta4j.dkim once it holds its first type (an empty package cannot be exported)
+// exports org.mta4j.dkim once it holds its first type (an empty package cannot be exported)
 }

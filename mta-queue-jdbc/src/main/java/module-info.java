@@ -2,5 +2,5 @@
 module org.mta4j.queue.jdbc {
   requires org.mta4j.core;
 
-  // exports org.mta4j.queue.jdbc once it holds its first type (an empty package cannot be exported)
+// exports org.mta4j.queue.jdbc once it holds its first type (an empty package cannot be exported)
 }

@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code submit(MimeMessage)}, kept apart so that Jakarta Mail is needed only by applications
- * that call it (an optional dependency).
+ * {@code submit(MimeMessage)}, kept apart so that Jakarta Mail is needed only by applications that
+ * call it (an optional dependency).
  */
 final class JakartaSubmission {
   private JakartaSubmission() {}

@@ -26,9 +26,6 @@ import org.mta4j.queue.QueueStore;
 import org.mta4j.routing.Route;
 import org.mta4j.routing.Router;
 import org.mta4j.routing.internal.DefaultRouter;
-import org.mta4j.server.internal.IntakeHandler;
-import org.mta4j.smtp.MailParameters;
-import org.mta4j.smtp.Recipient;
 import org.mta4j.server.Authenticator;
 import org.mta4j.server.BareLineEndings;
 import org.mta4j.server.Listener;
@@ -36,9 +33,12 @@ import org.mta4j.server.MessageHandler;
 import org.mta4j.server.SmtpPolicy;
 import org.mta4j.server.internal.Cidr;
 import org.mta4j.server.internal.InetLiterals;
+import org.mta4j.server.internal.IntakeHandler;
 import org.mta4j.server.internal.PemTls;
 import org.mta4j.server.internal.ServerConfig;
 import org.mta4j.server.internal.SmtpServer;
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
 
 /**
  * An embedded Mail Transfer Agent: an ESMTP server that an application starts in-process.
@@ -130,7 +130,9 @@ public final class Mta implements AutoCloseable {
                 listeners),
             intake);
     qm[0] = queueManager;
-    this.config = b.serverConfig(ids, b.messageHandler != null ? b.messageHandler : new IntakeHandler(intake));
+    this.config =
+        b.serverConfig(
+            ids, b.messageHandler != null ? b.messageHandler : new IntakeHandler(intake));
     this.server = new SmtpServer(config);
   }
 
@@ -179,7 +181,8 @@ public final class Mta implements AutoCloseable {
     }
     List<Recipient> rcpts = to.stream().map(Recipient::of).toList();
     // spooled (heap up to 1 MiB, then a temporary file) so intake can read it more than once
-    try (org.mta4j.server.internal.Spool spool = org.mta4j.server.internal.Spool.of(content, maxMessageSize())) {
+    try (org.mta4j.server.internal.Spool spool =
+        org.mta4j.server.internal.Spool.of(content, maxMessageSize())) {
       return intake.accept(
           intake.newId(), from, rcpts, MailParameters.NONE, spool.size(), spool::open);
     }
@@ -193,8 +196,8 @@ public final class Mta implements AutoCloseable {
   }
 
   /**
-   * Submits a Jakarta Mail message; the envelope sender is its first From (or Sender) address
-   * and the recipients its To, Cc and Bcc (Bcc is not written to the content). Needs {@code
+   * Submits a Jakarta Mail message; the envelope sender is its first From (or Sender) address and
+   * the recipients its To, Cc and Bcc (Bcc is not written to the content). Needs {@code
    * jakarta.mail-api} and an implementation (e.g. Angus Mail) on the class path.
    */
   public String submit(jakarta.mail.internet.MimeMessage message) throws IOException {
@@ -207,9 +210,9 @@ public final class Mta implements AutoCloseable {
   }
 
   /**
-   * Delivers every message due at {@code now} and waits for the attempts to end; returns how
-   * many messages were tried. For tests with a fake clock; in production the MTA does this by
-   * itself after {@link #start()}.
+   * Delivers every message due at {@code now} and waits for the attempts to end; returns how many
+   * messages were tried. For tests with a fake clock; in production the MTA does this by itself
+   * after {@link #start()}.
    */
   public int deliverDue(java.time.Instant now) throws IOException {
     return queueManager.runDue(now);
@@ -254,7 +257,8 @@ public final class Mta implements AutoCloseable {
     try {
       store.close();
     } catch (IOException e) {
-      org.slf4j.LoggerFactory.getLogger(Mta.class).warn("closing the queue store: {}", e.toString());
+      org.slf4j.LoggerFactory.getLogger(Mta.class)
+          .warn("closing the queue store: {}", e.toString());
     }
   }
 
@@ -321,7 +325,8 @@ public final class Mta implements AutoCloseable {
     public Builder listener(Listener listener) {
       Objects.requireNonNull(listener, "listener");
       if (!InetLiterals.isLiteral(listener.host())) {
-        throw new IllegalArgumentException("listener host must be an IP literal: " + listener.host());
+        throw new IllegalArgumentException(
+            "listener host must be an IP literal: " + listener.host());
       }
       for (String net : listener.proxyProtocolFrom()) {
         Cidr.parse(net);
@@ -342,8 +347,8 @@ public final class Mta implements AutoCloseable {
     }
 
     /**
-     * TLS from PEM files in the Let's Encrypt layout: {@code fullchain.pem} (leaf first) and
-     * {@code privkey.pem} (PKCS#8, PKCS#1 RSA or EC). Read now; a bad file fails here.
+     * TLS from PEM files in the Let's Encrypt layout: {@code fullchain.pem} (leaf first) and {@code
+     * privkey.pem} (PKCS#8, PKCS#1 RSA or EC). Read now; a bad file fails here.
      */
     public Builder tlsFromPem(Path certificateChain, Path privateKey) {
       Objects.requireNonNull(certificateChain, "certificateChain");
@@ -383,7 +388,8 @@ public final class Mta implements AutoCloseable {
       for (String d : domains) {
         Objects.requireNonNull(d, "localDomains");
         String lower = d.toLowerCase(Locale.ROOT);
-        if (!lower.matches("[\\p{L}\\p{N}]([\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?(\\.[\\p{L}\\p{N}]([\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?)*")) {
+        if (!lower.matches(
+            "[\\p{L}\\p{N}]([\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?(\\.[\\p{L}\\p{N}]([\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?)*")) {
           throw new IllegalArgumentException("localDomains: not a domain: " + d);
         }
         localDomains.add(lower);
@@ -533,15 +539,17 @@ public final class Mta implements AutoCloseable {
       return this;
     }
 
-    /** Receives queued mail for the local domains (see {@link org.mta4j.delivery.MaildirDelivery}). */
+    /**
+     * Receives queued mail for the local domains (see {@link org.mta4j.delivery.MaildirDelivery}).
+     */
     public Builder localDelivery(DeliveryHook hook) {
       this.deliveryHook = Objects.requireNonNull(hook, "localDelivery");
       return this;
     }
 
     /**
-     * Sends all non-local mail through this relay (Postfix's {@code relayhost}): the MTA becomes
-     * a null client. E.g. {@code Route.Smtp.relay("smtp.example.com", 587).withCredentials(u, p)}.
+     * Sends all non-local mail through this relay (Postfix's {@code relayhost}): the MTA becomes a
+     * null client. E.g. {@code Route.Smtp.relay("smtp.example.com", 587).withCredentials(u, p)}.
      */
     public Builder smarthost(Route.Smtp relay) {
       this.smarthost = Objects.requireNonNull(relay, "smarthost");
@@ -592,7 +600,9 @@ public final class Mta implements AutoCloseable {
       return this;
     }
 
-    /** How long a claimed message is this node's before another node may take it. Default 10 min. */
+    /**
+     * How long a claimed message is this node's before another node may take it. Default 10 min.
+     */
     public Builder lease(Duration lease) {
       this.lease = positive("lease", lease);
       return this;
@@ -646,7 +656,8 @@ public final class Mta implements AutoCloseable {
     public Mta build() {
       List<Listener> ls = listeners.isEmpty() ? List.of(Listener.smtp("0.0.0.0", 25)) : listeners;
       if (sslContext == null && ls.stream().anyMatch(Listener::implicitTls)) {
-        throw new IllegalStateException("an implicit-TLS listener needs tls(...) or tlsFromPem(...)");
+        throw new IllegalStateException(
+            "an implicit-TLS listener needs tls(...) or tlsFromPem(...)");
       }
       if (authenticator != null && sslContext == null && !allowAuthWithoutTls) {
         throw new IllegalStateException(
@@ -658,31 +669,31 @@ public final class Mta implements AutoCloseable {
     private ServerConfig serverConfig(QueueIds ids, MessageHandler handler) {
       List<Listener> ls = listeners.isEmpty() ? List.of(Listener.smtp("0.0.0.0", 25)) : listeners;
       return new ServerConfig(
-              hostname,
-              ls,
-              sslContext,
-              authenticator,
-              allowAuthWithoutTls,
-              localDomains,
-              trustedNetworks,
-              maxConnections,
-              maxConnectionsPerClient,
-              maxRecipients,
-              maxMessageSize,
-              maxCommandLineLength,
-              maxTextLineLength,
-              maxErrors,
-              maxAuthFailures,
-              commandTimeout,
-              dataTimeout,
-              bareLineEndings,
-              policies,
-              handler,
-              shutdownGrace,
-              clock,
-              memoryPerMessage,
-              ids::next,
-              eventListeners);
+          hostname,
+          ls,
+          sslContext,
+          authenticator,
+          allowAuthWithoutTls,
+          localDomains,
+          trustedNetworks,
+          maxConnections,
+          maxConnectionsPerClient,
+          maxRecipients,
+          maxMessageSize,
+          maxCommandLineLength,
+          maxTextLineLength,
+          maxErrors,
+          maxAuthFailures,
+          commandTimeout,
+          dataTimeout,
+          bareLineEndings,
+          policies,
+          handler,
+          shutdownGrace,
+          clock,
+          memoryPerMessage,
+          ids::next,
+          eventListeners);
     }
 
     private static int positive(String name, int value) {

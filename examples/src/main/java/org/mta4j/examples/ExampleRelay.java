@@ -40,10 +40,13 @@ public final class ExampleRelay {
                 })
             .build();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      mta.close();
-      stopped.countDown();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  mta.close();
+                  stopped.countDown();
+                }));
     mta.start();
     System.out.printf(
         "mta4j example relay listening on %s:%d%n"

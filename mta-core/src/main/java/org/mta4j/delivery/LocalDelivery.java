@@ -8,8 +8,8 @@ import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
 
 /**
- * One message handed to a {@link DeliveryHook}: the envelope and the content as queued (with
- * the Received, Message-ID and Date headers intake added).
+ * One message handed to a {@link DeliveryHook}: the envelope and the content as queued (with the
+ * Received, Message-ID and Date headers intake added).
  *
  * @param queueId the queue id
  * @param reversePath the envelope sender; empty for {@code <>}

@@ -18,8 +18,8 @@ import org.mta4j.smtp.Recipient;
  * root/<local-part>/{tmp,new,cur}}. The file is written and fsynced in {@code tmp/}, then renamed
  * into {@code new/} (the Maildir protocol), so a reader never sees a partial message.
  *
- * <p>Local parts are lower-cased; any character outside {@code [a-z0-9._+-]} becomes {@code _}
- * so that no address can name a path outside the root.
+ * <p>Local parts are lower-cased; any character outside {@code [a-z0-9._+-]} becomes {@code _} so
+ * that no address can name a path outside the root.
  */
 public final class MaildirDelivery implements DeliveryHook {
   private static final AtomicLong COUNTER = new AtomicLong();
@@ -71,7 +71,15 @@ public final class MaildirDelivery implements DeliveryHook {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < local.length(); i++) {
       char c = local.charAt(i);
-      b.append((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' || c == '-' ? c : '_');
+      b.append(
+          (c >= 'a' && c <= 'z')
+                  || (c >= '0' && c <= '9')
+                  || c == '.'
+                  || c == '_'
+                  || c == '+'
+                  || c == '-'
+              ? c
+              : '_');
     }
     String name = b.toString();
     return name.isEmpty() || name.startsWith(".") ? "_" + name : name;

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /**
- * When the queue tries again, and when it gives up (Postfix's {@code minimal_backoff_time},
- * {@code maximal_backoff_time}, {@code maximal_queue_lifetime}, {@code delay_warning_time}).
+ * When the queue tries again, and when it gives up (Postfix's {@code minimal_backoff_time}, {@code
+ * maximal_backoff_time}, {@code maximal_queue_lifetime}, {@code delay_warning_time}).
  *
  * @param firstRetry the wait after the first failed attempt; default 5 minutes
  * @param maxBackoff the longest wait between attempts; default 1 hour
@@ -16,7 +16,11 @@ import java.util.random.RandomGenerator;
  *     {@link Duration#ZERO} for never (the default)
  */
 public record RetryPolicy(
-    Duration firstRetry, Duration maxBackoff, Duration maxLifetime, double jitter, Duration delayWarning) {
+    Duration firstRetry,
+    Duration maxBackoff,
+    Duration maxLifetime,
+    double jitter,
+    Duration delayWarning) {
 
   /** The defaults above. */
   public static final RetryPolicy DEFAULT =
@@ -41,8 +45,8 @@ public record RetryPolicy(
   }
 
   /**
-   * The wait after attempt number {@code attempts} (1 after the first): {@code firstRetry}
-   * doubled per further attempt, capped at {@code maxBackoff}, varied by ±{@code jitter}.
+   * The wait after attempt number {@code attempts} (1 after the first): {@code firstRetry} doubled
+   * per further attempt, capped at {@code maxBackoff}, varied by ±{@code jitter}.
    */
   public Duration backoff(int attempts, RandomGenerator random) {
     long max = maxBackoff.toMillis();

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * What happens to mail in the MTA, for metrics and logs. Events are immutable values delivered
- * to {@link MtaEventListener}s on the thread where they happen.
+ * What happens to mail in the MTA, for metrics and logs. Events are immutable values delivered to
+ * {@link MtaEventListener}s on the thread where they happen.
  */
 public sealed interface MtaEvent {
 
@@ -35,7 +35,8 @@ public sealed interface MtaEvent {
       implements MtaEvent {}
 
   /** A message was queued by intake. */
-  record Queued(Instant at, String queueId, String reversePath, int recipients, long size, String origin)
+  record Queued(
+      Instant at, String queueId, String reversePath, int recipients, long size, String origin)
       implements MtaEvent {}
 
   /** One delivery attempt for one recipient ended; {@code status} tells how. */

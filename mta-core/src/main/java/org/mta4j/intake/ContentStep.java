@@ -10,16 +10,16 @@ import java.util.List;
  * content they see already carries the {@code Received}, {@code Message-ID} and {@code Date}
  * headers, and the headers of earlier steps are not part of it.
  *
- * <p>Called on the session's (or the submitter's) thread, concurrently; must be thread-safe. A
- * step that throws refuses the message for now: the SMTP client gets {@code 451 4.3.0}, {@code
- * submit()} throws, nothing is queued.
+ * <p>Called on the session's (or the submitter's) thread, concurrently; must be thread-safe. A step
+ * that throws refuses the message for now: the SMTP client gets {@code 451 4.3.0}, {@code submit()}
+ * throws, nothing is queued.
  */
 @FunctionalInterface
 public interface ContentStep {
 
   /**
-   * The header fields to prepend, each a complete field without its final CRLF (folded lines
-   * inside a field are separated by CRLF followed by a space or tab); empty for none.
+   * The header fields to prepend, each a complete field without its final CRLF (folded lines inside
+   * a field are separated by CRLF followed by a space or tab); empty for none.
    */
   List<String> headersToPrepend(IntakeMessage message) throws IOException;
 }

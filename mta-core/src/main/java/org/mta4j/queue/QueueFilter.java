@@ -42,8 +42,7 @@ public record QueueFilter(
     }
     if (recipientDomain != null) {
       return m.recipients().stream()
-          .anyMatch(
-              r -> !r.status().isFinal() && r.recipient().domain().equals(recipientDomain));
+          .anyMatch(r -> !r.status().isFinal() && r.recipient().domain().equals(recipientDomain));
     }
     return true;
   }

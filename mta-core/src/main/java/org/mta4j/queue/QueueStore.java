@@ -16,8 +16,8 @@ import java.util.Optional;
  * <p>The pipeline's only writer is intake (it calls {@link #enqueue}); the scheduler claims due
  * messages with a lease and records each attempt's per-recipient outcome. A message whose
  * recipients are all final (delivered or failed) is removed by {@link #recordAttempt}. A crash
- * between claim and record leaves the lease to expire and the message is claimed again: delivery
- * is at-least-once, never lost.
+ * between claim and record leaves the lease to expire and the message is claimed again: delivery is
+ * at-least-once, never lost.
  *
  * <p>Implementations are thread-safe. Storage failures are {@link IOException}s (a {@link
  * QueueStoreException} where the store knows more); nothing is half-enqueued when {@code enqueue}
@@ -34,8 +34,8 @@ public interface QueueStore extends AutoCloseable {
    *
    * @param message the envelope, with an id chosen by intake that is not in the store yet
    * @param content the RFC 5322 content, CRLF line endings; read to its end, not closed
-   * @throws IllegalArgumentException a message with this id is in the store already (intake's
-   *     ids are unique, so this is a bug); the stored message is unchanged
+   * @throws IllegalArgumentException a message with this id is in the store already (intake's ids
+   *     are unique, so this is a bug); the stored message is unchanged
    * @throws IOException the message was not stored (and nothing of it remains)
    */
   void enqueue(NewMessage message, InputStream content) throws IOException;
@@ -69,18 +69,18 @@ public interface QueueStore extends AutoCloseable {
 
   /**
    * Records one delivery attempt on a message leased to {@code owner} and releases the lease. The
-   * attempt count goes up by one; a hold stays. When every recipient is final (delivered or
-   * failed) the message and its content are removed.
+   * attempt count goes up by one; a hold stays. When every recipient is final (delivered or failed)
+   * the message and its content are removed.
    *
-   * <p>The lease is {@code owner}'s until someone else claims the message: a lease that expired
-   * but was not claimed again is still {@code owner}'s (this method has no clock to judge expiry
-   * by, and accepting the outcome then avoids a needless second delivery).
+   * <p>The lease is {@code owner}'s until someone else claims the message: a lease that expired but
+   * was not claimed again is still {@code owner}'s (this method has no clock to judge expiry by,
+   * and accepting the outcome then avoids a needless second delivery).
    *
    * @param recipients the new state of every recipient, in the message's recipient order
    * @param nextAttempt when to try the pending and deferred recipients again; ignored, and may be
    *     null, when every recipient is final
-   * @return false, changing nothing, if the message is gone or its lease is not {@code owner}'s
-   *     any more (never claimed, or another node took it over after the lease expired)
+   * @return false, changing nothing, if the message is gone or its lease is not {@code owner}'s any
+   *     more (never claimed, or another node took it over after the lease expired)
    * @throws IllegalArgumentException {@code recipients} does not hold one state per recipient of
    *     the message, in its order; nothing is changed
    */
@@ -98,8 +98,8 @@ public interface QueueStore extends AutoCloseable {
   Optional<QueuedMessage> show(String id) throws IOException;
 
   /**
-   * Puts a message on hold: it is not claimed until released. True also when it was held already;
-   * a lease in force is not broken (its owner can still record the attempt). False if there is no
+   * Puts a message on hold: it is not claimed until released. True also when it was held already; a
+   * lease in force is not broken (its owner can still record the attempt). False if there is no
    * such message.
    */
   boolean hold(String id) throws IOException;

@@ -3,8 +3,8 @@ package org.mta4j.queue;
 import java.io.IOException;
 
 /**
- * A queue store could not do what was asked. {@link #isInsufficientStorage()} tells intake whether the
- * client should retry ({@code 451 4.3.0}) or whether the store is out of space ({@code 452
+ * A queue store could not do what was asked. {@link #isInsufficientStorage()} tells intake whether
+ * the client should retry ({@code 451 4.3.0}) or whether the store is out of space ({@code 452
  * 4.3.1}).
  */
 public class QueueStoreException extends IOException {

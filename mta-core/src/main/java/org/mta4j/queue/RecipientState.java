@@ -60,7 +60,6 @@ public record RecipientState(
 
   /** This state, marked as having had its delay notice. */
   public RecipientState withDelayNotified() {
-    return new RecipientState(
-        recipient, status, diagnostic, dsnCode, relay, lastAttempt, true);
+    return new RecipientState(recipient, status, diagnostic, dsnCode, relay, lastAttempt, true);
   }
 }

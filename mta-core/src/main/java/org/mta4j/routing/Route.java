@@ -12,8 +12,8 @@ public sealed interface Route permits Route.Local, Route.Smtp {
   /**
    * Delivered over SMTP.
    *
-   * @param host the next hop: a domain whose MX records are looked up when {@code mxLookup}, else
-   *     a host name or IP literal connected to directly (Postfix's {@code [host]:port})
+   * @param host the next hop: a domain whose MX records are looked up when {@code mxLookup}, else a
+   *     host name or IP literal connected to directly (Postfix's {@code [host]:port})
    * @param port the port; for MX routes the port used toward every MX host (25 in production)
    * @param mxLookup true to look up MX records of {@code host}
    * @param tls the STARTTLS policy toward this next hop
@@ -48,8 +48,8 @@ public sealed interface Route permits Route.Local, Route.Smtp {
     }
 
     /**
-     * A smarthost (Postfix's {@code relayhost = [host]:port}): no MX lookup, STARTTLS required,
-     * no credentials. Refine with the {@code with*} methods.
+     * A smarthost (Postfix's {@code relayhost = [host]:port}): no MX lookup, STARTTLS required, no
+     * credentials. Refine with the {@code with*} methods.
      */
     public static Smtp relay(String host, int port) {
       return new Smtp(host, port, false, TlsPolicy.REQUIRED, false, null, null);
@@ -82,15 +82,22 @@ public sealed interface Route permits Route.Local, Route.Smtp {
       return new Smtp(host, newPort, mxLookup, tls, implicitTls, username, password);
     }
 
-    /** The destination key for concurrency and backoff: {@code host:port} or {@code [host]:port}. */
+    /**
+     * The destination key for concurrency and backoff: {@code host:port} or {@code [host]:port}.
+     */
     public String destination() {
       return (mxLookup ? host : "[" + host + "]") + ":" + port;
     }
 
     @Override
     public String toString() {
-      return "Smtp[" + destination() + ", tls=" + tls + (implicitTls ? ", implicit TLS" : "")
-          + (username != null ? ", user=" + username : "") + "]";
+      return "Smtp["
+          + destination()
+          + ", tls="
+          + tls
+          + (implicitTls ? ", implicit TLS" : "")
+          + (username != null ? ", user=" + username : "")
+          + "]";
     }
   }
 }

@@ -5,9 +5,9 @@ import java.io.IOException;
 /**
  * Checks SMTP AUTH credentials (RFC 4954; mechanisms PLAIN and LOGIN).
  *
- * <p>Called on the session's virtual thread; it may block (a database or LDAP lookup). It is
- * called concurrently and must be thread-safe. A thrown exception becomes {@code 454 4.7.0
- * Temporary authentication failure}.
+ * <p>Called on the session's virtual thread; it may block (a database or LDAP lookup). It is called
+ * concurrently and must be thread-safe. A thrown exception becomes {@code 454 4.7.0 Temporary
+ * authentication failure}.
  */
 @FunctionalInterface
 public interface Authenticator {

@@ -1,17 +1,17 @@
 package org.mta4j.server;
 
-import org.mta4j.smtp.MailParameters;
-import org.mta4j.smtp.Recipient;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
 
 /**
  * The SMTP envelope of one received message (RFC 5321 §2.3.1).
  *
  * @param id the transaction id, quoted in the {@code 250 ... queued as} reply and in logs
- * @param reversePath the MAIL FROM address without brackets; the empty string for the null
- *     reverse path {@code <>}
+ * @param reversePath the MAIL FROM address without brackets; the empty string for the null reverse
+ *     path {@code <>}
  * @param recipients the accepted recipients in the order given, at least one
  * @param parameters the MAIL parameters
  * @param session the session the message came in on

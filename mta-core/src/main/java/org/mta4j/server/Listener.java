@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param host the address to bind, a literal ({@code 0.0.0.0}, {@code ::}, {@code 127.0.0.1})
  * @param port the port; 0 binds an ephemeral port, readable from {@code Mta.boundPorts()}
  * @param implicitTls true for a listener where TLS starts at once (port-465 style)
- * @param proxyProtocolFrom networks (CIDR) whose connections must start with a PROXY protocol v1
- *     or v2 header; connections from other addresses are taken as direct clients
+ * @param proxyProtocolFrom networks (CIDR) whose connections must start with a PROXY protocol v1 or
+ *     v2 header; connections from other addresses are taken as direct clients
  */
 public record Listener(String host, int port, boolean implicitTls, List<String> proxyProtocolFrom) {
 

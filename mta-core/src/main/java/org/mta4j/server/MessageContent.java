@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * The content of a received message: the RFC 5322 bytes with CRLF line endings, dot-unstuffed,
- * with the server's {@code Received:} header first.
+ * The content of a received message: the RFC 5322 bytes with CRLF line endings, dot-unstuffed, with
+ * the server's {@code Received:} header first.
  *
  * <p>Content can be read several times; each {@link #open()} starts at the first byte. It is valid
  * until the handler that was given it returns. Small messages are held in memory, larger ones in a

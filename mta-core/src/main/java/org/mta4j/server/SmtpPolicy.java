@@ -1,7 +1,6 @@
 package org.mta4j.server;
 
 import org.mta4j.smtp.MailParameters;
-
 import org.mta4j.smtp.Recipient;
 
 /**

@@ -31,7 +31,8 @@ public record SmtpReply(int code, String enhanced, String text) {
     }
     if (code / 100 == 3) {
       if (enhanced != null) {
-        throw new IllegalArgumentException("a 3xx reply carries no enhanced status code: " + enhanced);
+        throw new IllegalArgumentException(
+            "a 3xx reply carries no enhanced status code: " + enhanced);
       }
     } else {
       Objects.requireNonNull(enhanced, "enhanced");

@@ -34,16 +34,22 @@ class MaildirAndTransportTest {
             .localDelivery(new MaildirDelivery(root, "mx.example.test"))
             .build()) {
       String id =
-          mta.submit("a@example.test", List.of("bob@example.test", "../../etc@example.test"), MESSAGE);
+          mta.submit(
+              "a@example.test", List.of("bob@example.test", "../../etc@example.test"), MESSAGE);
       mta.deliverDue(clock.instant());
 
       Path bobNew = root.resolve("bob").resolve("new");
       try (Stream<Path> files = Files.list(bobNew)) {
         List<Path> mail = files.toList();
-        assertThat(mail).singleElement().satisfies(p -> {
-          assertThat(p.getFileName().toString()).contains("Q" + id);
-          assertThat(Files.readString(p)).startsWith("From: a@example.test\r\n").endsWith("Hello.\r\n");
-        });
+        assertThat(mail)
+            .singleElement()
+            .satisfies(
+                p -> {
+                  assertThat(p.getFileName().toString()).contains("Q" + id);
+                  assertThat(Files.readString(p))
+                      .startsWith("From: a@example.test\r\n")
+                      .endsWith("Hello.\r\n");
+                });
       }
       assertThat(root.resolve("bob").resolve("tmp")).isEmptyDirectory();
       assertThat(root.resolve("bob").resolve("cur")).isDirectory();
@@ -60,11 +66,11 @@ class MaildirAndTransportTest {
   void aTransportMapRouteSendsOneDomainToItsOwnRelay() throws IOException {
     RecordingHandler relay = new RecordingHandler();
     try (Mta next =
-            Mta.builder()
-                .hostname("relay.test")
-                .listener(Listener.smtp("127.0.0.1", 0))
-                .messageHandler(relay)
-                .build()) {
+        Mta.builder()
+            .hostname("relay.test")
+            .listener(Listener.smtp("127.0.0.1", 0))
+            .messageHandler(relay)
+            .build()) {
       next.start();
       try (Mta mta =
           Mta.builder()
@@ -79,12 +85,17 @@ class MaildirAndTransportTest {
         mta.deliverDue(clock.instant());
 
         relay.awaitMessages(1, java.time.Duration.ofSeconds(10));
-        assertThat(relay.messages()).singleElement().satisfies(m -> {
-          assertThat(m.envelope().reversePath()).isEqualTo("a@example.test");
-          assertThat(m.envelope().recipients()).extracting(r -> r.address())
-              .containsExactly("carol@partner.test");
-          assertThat(m.contentAsString()).contains("Message-ID: <" + id + "@mx.example.test>");
-        });
+        assertThat(relay.messages())
+            .singleElement()
+            .satisfies(
+                m -> {
+                  assertThat(m.envelope().reversePath()).isEqualTo("a@example.test");
+                  assertThat(m.envelope().recipients())
+                      .extracting(r -> r.address())
+                      .containsExactly("carol@partner.test");
+                  assertThat(m.contentAsString())
+                      .contains("Message-ID: <" + id + "@mx.example.test>");
+                });
         assertThat(mta.queue().show(id)).isEmpty();
       }
     }

@@ -22,7 +22,9 @@ import org.mta4j.queue.RecipientState;
 import org.mta4j.server.Listener;
 import org.mta4j.testing.FakeClock;
 
-/** The queue's path to local delivery: retries, expiry, bounces and delay notices, on a fake clock. */
+/**
+ * The queue's path to local delivery: retries, expiry, bounces and delay notices, on a fake clock.
+ */
 class QueueDeliveryTest {
   private static final byte[] MESSAGE =
       "From: a@example.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\nHello.\r\n"
@@ -73,11 +75,16 @@ class QueueDeliveryTest {
 
     assertThat(mta.deliverDue(clock.instant())).isEqualTo(1);
 
-    assertThat(delivered).singleElement().satisfies(d -> {
-      assertThat(d.queueId()).isEqualTo(id);
-      assertThat(d.reversePath()).isEqualTo("a@example.test");
-      assertThat(d.recipients()).extracting(r -> r.address()).containsExactly("b@example.test");
-    });
+    assertThat(delivered)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.queueId()).isEqualTo(id);
+              assertThat(d.reversePath()).isEqualTo("a@example.test");
+              assertThat(d.recipients())
+                  .extracting(r -> r.address())
+                  .containsExactly("b@example.test");
+            });
     String content = text(contents.get(0));
     assertThat(content)
         .startsWith("From: a@example.test\r\nTo: b@example.test\r\nSubject: hi\r\n")
@@ -112,10 +119,15 @@ class QueueDeliveryTest {
     String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
     mta.deliverDue(clock.instant());
 
-    assertThat(seen).singleElement().satisfies(c -> assertThat(c)
-        .startsWith("From: a@example.test")
-        .contains("Message-ID: <" + id + "@mx.example.test>"));
-    assertThat(text(contents.get(0))).isEqualTo("X-Step: one\r\nX-Folded: a\r\n\tb\r\n" + seen.get(0));
+    assertThat(seen)
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c)
+                    .startsWith("From: a@example.test")
+                    .contains("Message-ID: <" + id + "@mx.example.test>"));
+    assertThat(text(contents.get(0)))
+        .isEqualTo("X-Step: one\r\nX-Folded: a\r\n\tb\r\n" + seen.get(0));
   }
 
   @Test
@@ -124,7 +136,10 @@ class QueueDeliveryTest {
         Mta.builder()
             .localDomains("example.test")
             .clock(clock)
-            .contentStep(m -> { throw new IOException("signer key unavailable"); })
+            .contentStep(
+                m -> {
+                  throw new IOException("signer key unavailable");
+                })
             .build();
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> mta.submit("a@example.test", List.of("b@example.test"), MESSAGE))
@@ -154,12 +169,16 @@ class QueueDeliveryTest {
     String id = mta.submit(m);
     mta.deliverDue(clock.instant());
 
-    assertThat(delivered).singleElement().satisfies(d -> {
-      assertThat(d.queueId()).isEqualTo(id);
-      assertThat(d.reversePath()).isEqualTo("a@example.test");
-      assertThat(d.recipients()).extracting(r -> r.address())
-          .containsExactly("b@example.test", "hidden@example.test");
-    });
+    assertThat(delivered)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.queueId()).isEqualTo(id);
+              assertThat(d.reversePath()).isEqualTo("a@example.test");
+              assertThat(d.recipients())
+                  .extracting(r -> r.address())
+                  .containsExactly("b@example.test", "hidden@example.test");
+            });
     assertThat(text(contents.get(0)))
         .contains("Subject: Password reset\r\n")
         .contains("Your code is 1234.")
@@ -170,7 +189,8 @@ class QueueDeliveryTest {
   @Test
   void duplicateRecipientsAreDeliveredOnce() throws IOException {
     build(d -> {}, RetryPolicy.DEFAULT);
-    mta.submit("a@example.test", List.of("b@example.test", "b@EXAMPLE.test", "c@example.test"), MESSAGE);
+    mta.submit(
+        "a@example.test", List.of("b@example.test", "b@EXAMPLE.test", "c@example.test"), MESSAGE);
     mta.deliverDue(clock.instant());
     assertThat(delivered.get(0).recipients())
         .extracting(r -> r.address())
@@ -186,7 +206,8 @@ class QueueDeliveryTest {
             throw new IOException("mailbox locked");
           }
         },
-        new RetryPolicy(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofDays(5), 0.0, Duration.ZERO));
+        new RetryPolicy(
+            Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofDays(5), 0.0, Duration.ZERO));
     String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
     Instant t0 = clock.instant();
 
@@ -211,29 +232,40 @@ class QueueDeliveryTest {
     assertThat(events)
         .filteredOn(e -> e instanceof MtaEvent.Attempt)
         .extracting(e -> ((MtaEvent.Attempt) e).status())
-        .containsExactly(MtaEvent.Status.DEFERRED, MtaEvent.Status.DEFERRED, MtaEvent.Status.DELIVERED);
+        .containsExactly(
+            MtaEvent.Status.DEFERRED, MtaEvent.Status.DEFERRED, MtaEvent.Status.DELIVERED);
   }
 
   @Test
   void backoffDoublesUpToTheCapWithJitterInBounds() {
-    RetryPolicy p = new RetryPolicy(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofDays(5), 0.1, Duration.ZERO);
+    RetryPolicy p =
+        new RetryPolicy(
+            Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofDays(5), 0.1, Duration.ZERO);
     java.util.Random random = new java.util.Random(42);
     long[] expectedMinutes = {5, 10, 20, 40, 60, 60, 60};
     for (int attempt = 1; attempt <= expectedMinutes.length; attempt++) {
       double minutes = p.backoff(attempt, random).toMillis() / 60_000.0;
-      assertThat(minutes).isCloseTo(expectedMinutes[attempt - 1], within(expectedMinutes[attempt - 1] * 0.1 + 1e-9));
+      assertThat(minutes)
+          .isCloseTo(
+              expectedMinutes[attempt - 1], within(expectedMinutes[attempt - 1] * 0.1 + 1e-9));
     }
   }
 
   @Test
-  void aRecipientStillDeferredAtTheQueueLifetimeBouncesToTheSenderInRfc3464Form() throws IOException {
+  void aRecipientStillDeferredAtTheQueueLifetimeBouncesToTheSenderInRfc3464Form()
+      throws IOException {
     build(
         d -> {
           if (d.recipients().stream().anyMatch(r -> r.address().equals("b@example.test"))) {
             throw new IOException("disk quota exceeded");
           }
         },
-        new RetryPolicy(Duration.ofMinutes(5), Duration.ofMinutes(20), Duration.ofHours(1), 0.0, Duration.ZERO));
+        new RetryPolicy(
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(20),
+            Duration.ofHours(1),
+            0.0,
+            Duration.ZERO));
     String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
 
     for (int i = 0; i < 20 && mta.queue().show(id).isPresent(); i++) {
@@ -242,10 +274,15 @@ class QueueDeliveryTest {
     }
     mta.deliverDue(clock.instant()); // the bounce itself
     assertThat(mta.queue().show(id)).isEmpty();
-    assertThat(delivered).singleElement().satisfies(d -> {
-      assertThat(d.reversePath()).isEmpty();
-      assertThat(d.recipients()).extracting(r -> r.address()).containsExactly("a@example.test");
-    });
+    assertThat(delivered)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reversePath()).isEmpty();
+              assertThat(d.recipients())
+                  .extracting(r -> r.address())
+                  .containsExactly("a@example.test");
+            });
     String dsn = text(contents.get(0));
     assertThat(dsn)
         .contains("Content-Type: multipart/report; report-type=delivery-status;")
@@ -275,13 +312,18 @@ class QueueDeliveryTest {
     mta.deliverDue(clock.instant());
     assertThat(mta.queue().show(id)).isEmpty();
     mta.deliverDue(clock.instant());
-    assertThat(contents).singleElement().satisfies(c ->
-        assertThat(text(c)).contains("Status: 5.1.1").contains("no such user"));
+    assertThat(contents)
+        .singleElement()
+        .satisfies(c -> assertThat(text(c)).contains("Status: 5.1.1").contains("no such user"));
   }
 
   @Test
   void aFailedBounceIsNeverBouncedAgain() throws IOException {
-    build(d -> { throw new PermanentDeliveryException("no such user"); }, RetryPolicy.DEFAULT);
+    build(
+        d -> {
+          throw new PermanentDeliveryException("no such user");
+        },
+        RetryPolicy.DEFAULT);
     String id = mta.submit("", List.of("nobody@example.test"), MESSAGE);
     mta.deliverDue(clock.instant());
     assertThat(mta.queue().show(id)).isEmpty();
@@ -296,7 +338,12 @@ class QueueDeliveryTest {
             throw new IOException("try later");
           }
         },
-        new RetryPolicy(Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofDays(1), 0.0, Duration.ofMinutes(30)));
+        new RetryPolicy(
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(10),
+            Duration.ofDays(1),
+            0.0,
+            Duration.ofMinutes(30)));
     String id = mta.submit("a@example.test", List.of("b@example.test"), MESSAGE);
     for (int i = 0; i < 8; i++) {
       mta.deliverDue(clock.instant());

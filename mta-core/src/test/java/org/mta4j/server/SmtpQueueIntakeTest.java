@@ -82,19 +82,25 @@ class SmtpQueueIntakeTest {
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> delivered.size() == 1);
-    assertThat(delivered).singleElement().satisfies(d -> {
-      assertThat(d.queueId()).isEqualTo(id);
-      assertThat(d.parameters().ret()).isEqualTo(org.mta4j.smtp.MailParameters.Ret.HDRS);
-      assertThat(d.parameters().envid()).isEqualTo("e1");
-      assertThat(d.recipients().get(0).dsnNotify())
-          .containsExactlyInAnyOrder(
-              org.mta4j.smtp.Recipient.Notify.FAILURE, org.mta4j.smtp.Recipient.Notify.DELAY);
-    });
+    assertThat(delivered)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.queueId()).isEqualTo(id);
+              assertThat(d.parameters().ret()).isEqualTo(org.mta4j.smtp.MailParameters.Ret.HDRS);
+              assertThat(d.parameters().envid()).isEqualTo("e1");
+              assertThat(d.recipients().get(0).dsnNotify())
+                  .containsExactlyInAnyOrder(
+                      org.mta4j.smtp.Recipient.Notify.FAILURE,
+                      org.mta4j.smtp.Recipient.Notify.DELAY);
+            });
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> mta.queue().show(id).isEmpty());
     assertThat(contents.get(0))
-        .startsWith("Received: from client.test ([127.0.0.1])\r\n\tby mx.example.test (mta4j) with ESMTP id " + id)
+        .startsWith(
+            "Received: from client.test ([127.0.0.1])\r\n\tby mx.example.test (mta4j) with ESMTP id "
+                + id)
         .contains("Message-ID: <" + id + "@mx.example.test>")
         .endsWith("\r\n\r\nHello.\r\n");
   }
@@ -114,7 +120,10 @@ class SmtpQueueIntakeTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> delivered.size() == 2);
     String report =
-        contents.stream().filter(c -> c.contains("report-type=delivery-status")).findFirst().orElseThrow();
+        contents.stream()
+            .filter(c -> c.contains("report-type=delivery-status"))
+            .findFirst()
+            .orElseThrow();
     assertThat(report)
         .contains("Subject: Successful Mail Delivery Report")
         .contains("Original-Envelope-Id: track-1")
@@ -122,10 +131,14 @@ class SmtpQueueIntakeTest {
         .contains("Action: delivered")
         .contains("Status: 2.0.0")
         .contains("Content-Type: text/rfc822-headers");
-    assertThat(delivered).anySatisfy(d -> {
-      assertThat(d.reversePath()).isEmpty();
-      assertThat(d.recipients()).extracting(r -> r.address()).containsExactly("sender@example.test");
-    });
+    assertThat(delivered)
+        .anySatisfy(
+            d -> {
+              assertThat(d.reversePath()).isEmpty();
+              assertThat(d.recipients())
+                  .extracting(r -> r.address())
+                  .containsExactly("sender@example.test");
+            });
   }
 
   @Test
@@ -140,7 +153,9 @@ class SmtpQueueIntakeTest {
 
   @Test
   void aFullStoreAnswers452With431() throws IOException {
-    start(new FailingStore(new MemoryQueueStore(), new QueueStoreException("no space left", null, true)));
+    start(
+        new FailingStore(
+            new MemoryQueueStore(), new QueueStoreException("no space left", null, true)));
     try (SmtpWire wire = SmtpWire.connect(mta.port())) {
       assertThat(send(wire).line()).startsWith("452 4.3.1 ");
     }

@@ -105,9 +105,7 @@ class PeersTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     String[] shellAndSleep = Files.readString(pids).trim().split(" ");
     for (String pid : shellAndSleep) {
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> !isRunning(Long.parseLong(pid)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !isRunning(Long.parseLong(pid)));
     }
   }
 

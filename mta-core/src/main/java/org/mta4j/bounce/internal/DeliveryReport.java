@@ -14,9 +14,9 @@ import org.mta4j.smtp.MailParameters;
 
 /**
  * Builds an RFC 3464 delivery status notification (Postfix's {@code bounce}): a {@code
- * multipart/report; report-type=delivery-status} (RFC 6522) with a human-readable part, the
- * {@code message/delivery-status} part, and the original message or its headers. It goes to the
- * original sender through intake, with the null reverse path.
+ * multipart/report; report-type=delivery-status} (RFC 6522) with a human-readable part, the {@code
+ * message/delivery-status} part, and the original message or its headers. It goes to the original
+ * sender through intake, with the null reverse path.
  */
 public final class DeliveryReport {
   private static final DateTimeFormatter DATE =
@@ -94,7 +94,9 @@ public final class DeliveryReport {
           .append(".\r\n\r\n");
     }
     for (RecipientState r : recipients) {
-      h.append("<").append(r.recipient().address()).append(">: ")
+      h.append("<")
+          .append(r.recipient().address())
+          .append(">: ")
           .append(oneLine(r.diagnostic().isEmpty() ? r.dsnCode() : r.diagnostic()))
           .append("\r\n\r\n");
     }
@@ -134,7 +136,9 @@ public final class DeliveryReport {
         h.append("Diagnostic-Code: smtp; ").append(diag).append("\r\n");
       }
       if (r.lastAttempt() != null) {
-        h.append("Last-Attempt-Date: ").append(DATE.format(r.lastAttempt().atZone(zone))).append("\r\n");
+        h.append("Last-Attempt-Date: ")
+            .append(DATE.format(r.lastAttempt().atZone(zone)))
+            .append("\r\n");
       }
       if (retryUntil != null) {
         h.append("Will-Retry-Until: ").append(DATE.format(retryUntil.atZone(zone))).append("\r\n");

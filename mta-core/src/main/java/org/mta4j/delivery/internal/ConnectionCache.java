@@ -15,10 +15,10 @@ import org.mta4j.client.SmtpTarget;
 
 /**
  * Open SMTP connections kept between messages to the same host (Postfix's {@code scache}): a
- * connection that finished a transaction waits here for up to {@code idleLimit} (Postfix's
- * {@code smtp_connection_cache_time_limit}, 2 s) and is closed after that or after {@code
- * maxReuse} transactions. Thread-safe; idle connections are closed when found stale and by
- * {@link #closeIdle()}, which the queue manager calls between runs.
+ * connection that finished a transaction waits here for up to {@code idleLimit} (Postfix's {@code
+ * smtp_connection_cache_time_limit}, 2 s) and is closed after that or after {@code maxReuse}
+ * transactions. Thread-safe; idle connections are closed when found stale and by {@link
+ * #closeIdle()}, which the queue manager calls between runs.
  */
 public final class ConnectionCache implements AutoCloseable {
   private final Clock clock;
@@ -86,13 +86,14 @@ public final class ConnectionCache implements AutoCloseable {
     synchronized (this) {
       for (Iterator<Deque<Idle>> it = idle.values().iterator(); it.hasNext(); ) {
         Deque<Idle> q = it.next();
-        q.removeIf(i -> {
-          if (!fresh(i)) {
-            stale.add(i.connection());
-            return true;
-          }
-          return false;
-        });
+        q.removeIf(
+            i -> {
+              if (!fresh(i)) {
+                stale.add(i.connection());
+                return true;
+              }
+              return false;
+            });
         if (q.isEmpty()) {
           it.remove();
         }
@@ -102,8 +103,7 @@ public final class ConnectionCache implements AutoCloseable {
   }
 
   private boolean fresh(Idle i) {
-    return i.connection().isReusable()
-        && !clock.instant().isAfter(i.since().plus(idleLimit));
+    return i.connection().isReusable() && !clock.instant().isAfter(i.since().plus(idleLimit));
   }
 
   /** Closes every idle connection (QUIT) and keeps no more. */

@@ -17,5 +17,6 @@ interface DeliveryAgent {
   }
 
   /** One outcome per recipient, in the order given. Never throws: failures are outcomes. */
-  List<Outcome> deliver(QueuedMessage message, List<Recipient> recipients, Route route, Content content);
+  List<Outcome> deliver(
+      QueuedMessage message, List<Recipient> recipients, Route route, Content content);
 }

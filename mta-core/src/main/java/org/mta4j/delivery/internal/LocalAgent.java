@@ -8,7 +8,9 @@ import org.mta4j.queue.QueuedMessage;
 import org.mta4j.routing.Route;
 import org.mta4j.smtp.Recipient;
 
-/** Hands local mail to the application's hook (Postfix's {@code local}); a throw never loses mail. */
+/**
+ * Hands local mail to the application's hook (Postfix's {@code local}); a throw never loses mail.
+ */
 final class LocalAgent implements DeliveryAgent {
   private final DeliveryHook hook;
 

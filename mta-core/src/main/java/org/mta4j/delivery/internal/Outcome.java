@@ -24,8 +24,8 @@ sealed interface Outcome permits Outcome.Delivered, Outcome.Deferred, Outcome.Fa
   }
 
   /**
-   * Try again later. {@code siteWide} when the whole destination failed (no connection, 421,
-   * DNS), so that other messages to it wait instead of hammering it.
+   * Try again later. {@code siteWide} when the whole destination failed (no connection, 421, DNS),
+   * so that other messages to it wait instead of hammering it.
    */
   record Deferred(String relay, String dsnCode, String diagnostic, boolean siteWide)
       implements Outcome {}

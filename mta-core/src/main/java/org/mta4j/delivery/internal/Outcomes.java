@@ -10,11 +10,11 @@ import org.mta4j.delivery.PermanentDeliveryException;
 import org.mta4j.smtp.Recipient;
 
 /**
- * The one place that decides delivered, deferred or failed (Postfix's {@code smtp_trouble.c};
- * STYLE rule 6). 2xx delivered; 4xx, I/O errors and DNS trouble deferred; 5xx failed. Scope
- * decides who it applies to: a session or site failure defers every recipient of the attempt and
- * marks the destination as failing; a message failure (MAIL, DATA) applies to all recipients of
- * the transaction; a recipient failure (RCPT) to that recipient only.
+ * The one place that decides delivered, deferred or failed (Postfix's {@code smtp_trouble.c}; STYLE
+ * rule 6). 2xx delivered; 4xx, I/O errors and DNS trouble deferred; 5xx failed. Scope decides who
+ * it applies to: a session or site failure defers every recipient of the attempt and marks the
+ * destination as failing; a message failure (MAIL, DATA) applies to all recipients of the
+ * transaction; a recipient failure (RCPT) to that recipient only.
  */
 final class Outcomes {
   private Outcomes() {}
@@ -33,14 +33,16 @@ final class Outcomes {
     if (e instanceof PermanentDeliveryException p) {
       return new Outcome.Failed(LOCAL, p.dsnCode(), "local delivery failed: " + p.getMessage());
     }
-    return new Outcome.Deferred(
-        LOCAL, "4.3.0", "local delivery failed, will retry: " + e, false);
+    return new Outcome.Deferred(LOCAL, "4.3.0", "local delivery failed, will retry: " + e, false);
   }
 
   /** A destination that failed a moment ago is not tried again until its backoff ends. */
   static Outcome suspended(String destination, String lastReason) {
     return new Outcome.Deferred(
-        "none", "4.4.1", "delivery temporarily suspended: " + destination + ": " + lastReason, false);
+        "none",
+        "4.4.1",
+        "delivery temporarily suspended: " + destination + ": " + lastReason,
+        false);
   }
 
   /** A deferred recipient past the queue lifetime. */
@@ -62,8 +64,16 @@ final class Outcomes {
   static Outcome remoteReply(
       int code, String enhanced, String text, String relay, String stage, boolean siteWide) {
     String diagnostic =
-        "host " + relay + " said: " + code + (enhanced != null ? " " + enhanced : "") + " " + text
-            + " (in reply to " + stage + ")";
+        "host "
+            + relay
+            + " said: "
+            + code
+            + (enhanced != null ? " " + enhanced : "")
+            + " "
+            + text
+            + " (in reply to "
+            + stage
+            + ")";
     if (code / 100 == 2) {
       return new Outcome.Delivered(relay, enhanced != null ? enhanced : "2.0.0", diagnostic);
     }
@@ -83,7 +93,10 @@ final class Outcomes {
   /** Lost connection or timeout in the middle of a transaction. */
   static Outcome lostConnection(String relay, String stage, String what) {
     return new Outcome.Deferred(
-        relay, "4.4.2", "lost connection with " + relay + " while sending " + stage + ": " + what, true);
+        relay,
+        "4.4.2",
+        "lost connection with " + relay + " while sending " + stage + ": " + what,
+        true);
   }
 
   /** A DNS answer that means the destination cannot exist (NXDOMAIN, null MX). */
@@ -140,7 +153,8 @@ final class Outcomes {
             default -> lostConnection(relay, stageName(n.stage()), n.kind() + ": " + n.message());
           };
       case SessionFailure.ProtocolViolation v ->
-          new Outcome.Deferred(relay, "4.5.0", "host " + relay + " broke the protocol: " + v.detail(), true);
+          new Outcome.Deferred(
+              relay, "4.5.0", "host " + relay + " broke the protocol: " + v.detail(), true);
       case SessionFailure.Unmet u ->
           new Outcome.Deferred(
               relay,
@@ -190,9 +204,10 @@ final class Outcomes {
       TransactionResult.RecipientReply rr =
           i < t.recipientReplies().size() ? t.recipientReplies().get(i) : null;
       if (rr == null || rr.reply() == null) {
-        out.add(t.sessionFailure() != null
-            ? session(t.sessionFailure(), relay)
-            : lostConnection(relay, "RCPT TO", "no reply"));
+        out.add(
+            t.sessionFailure() != null
+                ? session(t.sessionFailure(), relay)
+                : lostConnection(relay, "RCPT TO", "no reply"));
       } else if (!rr.accepted()) {
         out.add(reply(rr.reply(), relay, Stage.RCPT, false));
       } else {

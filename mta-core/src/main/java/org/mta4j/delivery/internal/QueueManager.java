@@ -42,9 +42,9 @@ import org.slf4j.MDC;
  * Postfix's {@code qmgr}: claims due messages with a lease, routes each recipient, runs the
  * delivery agents on virtual threads within a global and a per-destination limit, records the
  * per-recipient outcomes with the next attempt time, and sends delay notices and bounces through
- * intake. Time comes from the injected clock: tests call {@link #runDue(Instant)} with a fake
- * clock and nothing sleeps; in production a background thread calls it when mail arrives or the
- * next message falls due.
+ * intake. Time comes from the injected clock: tests call {@link #runDue(Instant)} with a fake clock
+ * and nothing sleeps; in production a background thread calls it when mail arrives or the next
+ * message falls due.
  */
 public final class QueueManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(QueueManager.class);
@@ -70,7 +70,10 @@ public final class QueueManager implements AutoCloseable {
   /** Sends SMTP-routed mail; null when the MTA has no outbound SMTP. */
   public interface SmtpDeliveryAgent extends AutoCloseable {
     List<Outcome> deliver(
-        QueuedMessage message, List<Recipient> recipients, Route.Smtp route, DeliveryAgent.Content content);
+        QueuedMessage message,
+        List<Recipient> recipients,
+        Route.Smtp route,
+        DeliveryAgent.Content content);
 
     /** Closes connections that have been idle too long; called between queue runs. */
     default void closeIdle() {}
@@ -84,6 +87,7 @@ public final class QueueManager implements AutoCloseable {
   private final LocalAgent local;
   private final Semaphore global;
   private final LoadingCache<String, Semaphore> perDestination;
+
   /** Destinations that failed as a whole, until when they rest, and why. */
   private final Cache<String, DeadDestination> dead;
 
@@ -161,9 +165,9 @@ public final class QueueManager implements AutoCloseable {
 
   /**
    * Delivers every message due at {@code now}, waiting for the attempts to end. Returns how many
-   * messages were attempted. Up to {@value #BATCH} messages are in flight at once, and a new one
-   * is claimed as soon as one ends (no waiting for a whole batch: a slow destination must not hold
-   * up the rest). Mail that falls due during the run (a bounce) is delivered in the same run.
+   * messages were attempted. Up to {@value #BATCH} messages are in flight at once, and a new one is
+   * claimed as soon as one ends (no waiting for a whole batch: a slow destination must not hold up
+   * the rest). Mail that falls due during the run (a bounce) is delivered in the same run.
    */
   public int runDue(Instant now) throws IOException {
     Semaphore slots = new Semaphore(BATCH);
@@ -178,7 +182,8 @@ public final class QueueManager implements AutoCloseable {
           if (slots.availablePermits() == BATCH) {
             return total; // nothing due and nothing in flight
           }
-          // wait for the attempts in flight (they may queue bounces that are due now), then look again
+          // wait for the attempts in flight (they may queue bounces that are due now), then look
+          // again
           slots.acquireUninterruptibly(BATCH);
           slots.release(BATCH);
           continue;
@@ -221,8 +226,15 @@ public final class QueueManager implements AutoCloseable {
         Route route = s.router().route(r.recipient());
         if (route instanceof Route.Smtp smtp && smtp.mxLookup()) {
           // one MX route per recipient domain
-          route = new Route.Smtp(r.recipient().domain(), smtp.port(), true, smtp.tls(),
-              smtp.implicitTls(), smtp.username(), smtp.password());
+          route =
+              new Route.Smtp(
+                  r.recipient().domain(),
+                  smtp.port(),
+                  true,
+                  smtp.tls(),
+                  smtp.implicitTls(),
+                  smtp.username(),
+                  smtp.password());
         }
         groups.computeIfAbsent(route, k -> new ArrayList<>()).add(i);
       }
@@ -235,7 +247,8 @@ public final class QueueManager implements AutoCloseable {
       for (int k = 0; k < rcpts.size(); k++) {
         int i = g.getValue().get(k);
         Outcome o = outcomes.get(k);
-        if (o instanceof Outcome.Deferred d && !now.isBefore(m.arrivedAt().plus(s.retry().maxLifetime()))) {
+        if (o instanceof Outcome.Deferred d
+            && !now.isBefore(m.arrivedAt().plus(s.retry().maxLifetime()))) {
           o = Outcomes.expired(d);
           expired = true;
         }
@@ -254,7 +267,11 @@ public final class QueueManager implements AutoCloseable {
   }
 
   private List<Outcome> deliverGroup(
-      QueuedMessage m, List<Recipient> rcpts, Route route, DeliveryAgent.Content content, Instant now) {
+      QueuedMessage m,
+      List<Recipient> rcpts,
+      Route route,
+      DeliveryAgent.Content content,
+      Instant now) {
     if (route instanceof Route.Local) {
       return withPermits("local", () -> local.deliver(m, rcpts, route, content));
     }
@@ -265,14 +282,16 @@ public final class QueueManager implements AutoCloseable {
       return nCopies(rcpts.size(), Outcomes.suspended(destination, d.reason()));
     }
     if (s.smtpAgent() == null) {
-      return nCopies(rcpts.size(),
+      return nCopies(
+          rcpts.size(),
           new Outcome.Deferred("none", "4.3.5", "no SMTP delivery is configured", false));
     }
     List<Outcome> outcomes =
         withPermits(destination, () -> s.smtpAgent().deliver(m, rcpts, smtp, content));
     for (Outcome o : outcomes) {
       if (o instanceof Outcome.Deferred def && def.siteWide()) {
-        dead.put(destination, new DeadDestination(now.plus(s.retry().firstRetry()), def.diagnostic()));
+        dead.put(
+            destination, new DeadDestination(now.plus(s.retry().firstRetry()), def.diagnostic()));
         break;
       }
     }
@@ -416,17 +435,24 @@ public final class QueueManager implements AutoCloseable {
               original,
               full,
               now,
-              action == DeliveryReport.Action.DELAYED ? m.arrivedAt().plus(s.retry().maxLifetime()) : null,
+              action == DeliveryReport.Action.DELAYED
+                  ? m.arrivedAt().plus(s.retry().maxLifetime())
+                  : null,
               s.clock().getZone());
       String id = intake.newId();
       intake.accept(
           id,
           "",
           List.of(Recipient.of(m.reversePath())),
-          new MailParameters(MailParameters.Body.EIGHT_BIT_MIME, -1, m.parameters().smtpUtf8(), null, null, null),
+          new MailParameters(
+              MailParameters.Body.EIGHT_BIT_MIME, -1, m.parameters().smtpUtf8(), null, null, null),
           dsn.length,
           () -> new java.io.ByteArrayInputStream(dsn));
-      log.info("{}: sender {} notification: {}", m.id(), action.name().toLowerCase(java.util.Locale.ROOT), id);
+      log.info(
+          "{}: sender {} notification: {}",
+          m.id(),
+          action.name().toLowerCase(java.util.Locale.ROOT),
+          id);
       emit(new MtaEvent.Bounced(now, m.id(), id, action.name().toLowerCase(java.util.Locale.ROOT)));
       return true;
     } catch (IOException | RuntimeException e) {

@@ -25,8 +25,8 @@ import org.mta4j.smtp.Recipient;
 
 /**
  * Postfix's {@code smtp} delivery agent: finds the hosts of a route (MX by preference, or the
- * smarthost's addresses), tries them in order until one takes the transaction (the next host on
- * a connection failure or a 4xx greeting, RFC 5321 §5.1), and reuses connections through the
+ * smarthost's addresses), tries them in order until one takes the transaction (the next host on a
+ * connection failure or a 4xx greeting, RFC 5321 §5.1), and reuses connections through the
  * connection cache.
  */
 public final class SmtpAgent implements QueueManager.SmtpDeliveryAgent {
@@ -158,7 +158,8 @@ public final class SmtpAgent implements QueueManager.SmtpDeliveryAgent {
       }
     }
     String host = route.host();
-    String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    String literal =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     if (InetLiterals.isLiteral(literal)) {
       out.add(new Candidate(literal, InetLiterals.parse(literal)));
       return null;
@@ -172,11 +173,13 @@ public final class SmtpAgent implements QueueManager.SmtpDeliveryAgent {
         yield null;
       }
       case DnsAnswer.NoRecords<InetAddress> n ->
-          Outcomes.dnsPermanent("5.4.4", "Host or domain name not found: " + host + " has no address");
+          Outcomes.dnsPermanent(
+              "5.4.4", "Host or domain name not found: " + host + " has no address");
       case DnsAnswer.NoSuchDomain<InetAddress> n ->
           Outcomes.dnsPermanent("5.4.4", "Host or domain name not found: " + host);
       case DnsAnswer.Failure<InetAddress> f ->
-          Outcomes.dnsTemporary("4.4.3", "Host or domain name lookup failed: " + host + ": " + f.reason());
+          Outcomes.dnsTemporary(
+              "4.4.3", "Host or domain name lookup failed: " + host + ": " + f.reason());
     };
   }
 }

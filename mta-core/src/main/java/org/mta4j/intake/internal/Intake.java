@@ -38,6 +38,7 @@ public final class Intake {
   private static final Logger log = LoggerFactory.getLogger(Intake.class);
   private static final DateTimeFormatter RFC5322_DATE =
       DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
+
   /** A header block larger than this is not searched; missing headers then go on top. */
   private static final int HEADER_SCAN_LIMIT = 256 * 1024;
 
@@ -103,8 +104,7 @@ public final class Intake {
       throw new MessageTooBigException(size, maxMessageSize);
     }
     List<Recipient> unique = dedup(recipients);
-    NewMessage message =
-        new NewMessage(id, reversePath, unique, parameters, clock.instant());
+    NewMessage message = new NewMessage(id, reversePath, unique, parameters, clock.instant());
     HeaderBlock head;
     try (InputStream in = content.open()) {
       head = HeaderBlock.read(in, HEADER_SCAN_LIMIT);
@@ -118,8 +118,7 @@ public final class Intake {
         };
     byte[] stepHeaders = runSteps(new IntakeMessage(id, reversePath, unique, parameters, composed));
     try (InputStream in = composed.open()) {
-      store.enqueue(
-          message, new SequenceInputStream(new ByteArrayInputStream(stepHeaders), in));
+      store.enqueue(message, new SequenceInputStream(new ByteArrayInputStream(stepHeaders), in));
     }
     log.info(
         "{}: from=<{}>, size={}, nrcpt={} (queue active)", id, reversePath, size, unique.size());
@@ -159,7 +158,8 @@ public final class Intake {
       }
       for (String f : fields) {
         if (f.isEmpty() || f.indexOf(':') <= 0 || f.endsWith("\r\n")) {
-          throw new IOException("content step " + step.getClass().getName() + " gave a bad field: " + f);
+          throw new IOException(
+              "content step " + step.getClass().getName() + " gave a bad field: " + f);
         }
         b.append(f).append("\r\n");
       }

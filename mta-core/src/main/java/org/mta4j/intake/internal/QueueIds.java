@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Queue ids: the start time in base 36, four random characters (so two nodes that share a queue
- * and start in the same millisecond still differ), then a counter. Sortable within a node,
- * unique across restarts and nodes, 20 characters of [0-9A-Z].
+ * Queue ids: the start time in base 36, four random characters (so two nodes that share a queue and
+ * start in the same millisecond still differ), then a counter. Sortable within a node, unique
+ * across restarts and nodes, 20 characters of [0-9A-Z].
  */
 public final class QueueIds {
   private final String prefix;

@@ -19,8 +19,8 @@ final class CommandParser {
   record PathAndParams(MailPath path, Map<String, String> params) {}
 
   /**
-   * Parses the argument of MAIL ({@code prefix} "FROM:") or RCPT ("TO:"). Accepts the common
-   * {@code FROM: <a@b>} spacing, as Postfix does. Returns null on any syntax error.
+   * Parses the argument of MAIL ({@code prefix} "FROM:") or RCPT ("TO:"). Accepts the common {@code
+   * FROM: <a@b>} spacing, as Postfix does. Returns null on any syntax error.
    */
   static PathAndParams parsePathCommand(String args, String prefix, boolean reverse) {
     if (args.length() < prefix.length()
@@ -230,8 +230,8 @@ final class CommandParser {
   }
 
   /**
-   * Parses {@code SP esmtp-keyword["=" esmtp-value]} pairs. Keywords are returned upper-cased;
-   * a keyword without a value maps to the empty string. Null on bad syntax or a repeated keyword.
+   * Parses {@code SP esmtp-keyword["=" esmtp-value]} pairs. Keywords are returned upper-cased; a
+   * keyword without a value maps to the empty string. Null on bad syntax or a repeated keyword.
    */
   static Map<String, String> parseParams(String s) {
     Map<String, String> params = new LinkedHashMap<>();

@@ -24,6 +24,7 @@ final class ContentBuffer implements MessageContent, AutoCloseable {
   private Path spillFile;
   private OutputStream spill;
   private long spillSize;
+
   /** Bumped whenever the content is dropped; open streams of an older generation refuse to read. */
   private volatile long generation;
 
@@ -97,8 +98,8 @@ final class ContentBuffer implements MessageContent, AutoCloseable {
 
   /**
    * A stream that stops working once its message is gone: the heap array is reused for the next
-   * message (and, pooled, by other sessions), so a handler that keeps a stream past its return
-   * must get an error, never another message's bytes.
+   * message (and, pooled, by other sessions), so a handler that keeps a stream past its return must
+   * get an error, never another message's bytes.
    */
   private final class Guarded extends java.io.FilterInputStream {
     private final long openedAt;

@@ -6,15 +6,15 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * Decodes message content as it arrives, for DATA (dot-stuffed, ended by {@code <CRLF>.<CRLF>})
- * or for BDAT chunks (length-delimited, RFC 3030).
+ * Decodes message content as it arrives, for DATA (dot-stuffed, ended by {@code <CRLF>.<CRLF>}) or
+ * for BDAT chunks (length-delimited, RFC 3030).
  *
  * <p>This is where SMTP smuggling is stopped. Only a {@code "."} line that both starts after a real
- * CRLF and ends with a real CRLF ends DATA (RFC 5321 §4.1.1.4); every other variant ({@code
- * \n.\n}, {@code \r.\r}, {@code \r\n.\n}, {@code \n.\r\n}, ...) is content. Bare CR and bare LF are
- * noted ({@link #sawBareLineEnding()}) and, when normalizing, written as CRLF. A leading dot is
- * removed from every line (RFC 5321 §4.5.2). Line length and total size are checked, and bytes past
- * the size limit are dropped rather than stored, so memory and disk stay bounded.
+ * CRLF and ends with a real CRLF ends DATA (RFC 5321 §4.1.1.4); every other variant ({@code \n.\n},
+ * {@code \r.\r}, {@code \r\n.\n}, {@code \n.\r\n}, ...) is content. Bare CR and bare LF are noted
+ * ({@link #sawBareLineEnding()}) and, when normalizing, written as CRLF. A leading dot is removed
+ * from every line (RFC 5321 §4.5.2). Line length and total size are checked, and bytes past the
+ * size limit are dropped rather than stored, so memory and disk stay bounded.
  */
 final class ContentDecoder {
   private static final byte CR = '\r';
@@ -43,8 +43,10 @@ final class ContentDecoder {
   private ContentBuffer sink;
 
   private State state;
+
   /** The current line began after a real CRLF (or at the start of DATA). */
   private boolean realLineStart;
+
   private boolean done;
   private boolean bareLineEnding;
   private boolean lineTooLong;
@@ -65,7 +67,9 @@ final class ContentDecoder {
     this.maxLineLength = maxLineLength;
   }
 
-  /** Starts a new message written to {@code sink}; {@code initialSize} counts what is already in it. */
+  /**
+   * Starts a new message written to {@code sink}; {@code initialSize} counts what is already in it.
+   */
   void start(ContentBuffer sink, long initialSize) {
     this.sink = sink;
     this.state = State.LINE_START;
@@ -85,9 +89,9 @@ final class ContentDecoder {
    *
    * <p>Bytes that are stored as they arrived (text and real CRLFs, the common case) are not written
    * one line at a time: they form a run, {@code buf[run, i)}, that is stored in one piece when a
-   * byte must be dropped (a stuffed dot, the end of data) or replaced (a normalized bare CR or
-   * LF), and at the end of the range. A CR whose meaning depends on the next byte is left out of
-   * the run at the end of a range; the next call (or {@link #endOfChunks}) settles it.
+   * byte must be dropped (a stuffed dot, the end of data) or replaced (a normalized bare CR or LF),
+   * and at the end of the range. A CR whose meaning depends on the next byte is left out of the run
+   * at the end of a range; the next call (or {@link #endOfChunks}) settles it.
    */
   int decode(byte[] buf, int from, int to) throws IOException {
     int i = from;

@@ -7,14 +7,16 @@ import java.util.regex.Pattern;
 /** IP literals parsed without any DNS lookup (the JDK's {@code ofLiteral} is Java 22+). */
 public final class InetLiterals {
   private static final Pattern IPV4 =
-      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+      Pattern.compile(
+          "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[0-9A-Za-z]+)?");
 
   private InetLiterals() {}
 
   /** True for an IPv4 dotted quad or an IPv6 literal (without brackets). */
   public static boolean isLiteral(String s) {
-    return s != null && (IPV4.matcher(s).matches() || (s.indexOf(':') >= 0 && IPV6.matcher(s).matches()));
+    return s != null
+        && (IPV4.matcher(s).matches() || (s.indexOf(':') >= 0 && IPV6.matcher(s).matches()));
   }
 
   /** The address in its short form (RFC 5952 for IPv6: {@code ::1}), without a scope id. */

@@ -10,8 +10,8 @@ import org.mta4j.server.MessageContent;
 import org.mta4j.server.MessageHandler;
 
 /**
- * The server's way into the queue: the end of data is answered 250 only once intake has the
- * message durable; a store failure is a temporary failure and nothing is half-queued.
+ * The server's way into the queue: the end of data is answered 250 only once intake has the message
+ * durable; a store failure is a temporary failure and nothing is half-queued.
  */
 public final class IntakeHandler implements MessageHandler {
   private final Intake intake;
@@ -34,7 +34,8 @@ public final class IntakeHandler implements MessageHandler {
     } catch (MessageTooBigException e) {
       return Decision.reject(Replies.MESSAGE_TOO_BIG);
     } catch (QueueStoreException e) {
-      return Decision.tempFail(e.isInsufficientStorage() ? Replies.INSUFFICIENT_STORAGE : Replies.LOCAL_ERROR);
+      return Decision.tempFail(
+          e.isInsufficientStorage() ? Replies.INSUFFICIENT_STORAGE : Replies.LOCAL_ERROR);
     } catch (IOException e) {
       return Decision.tempFail(Replies.LOCAL_ERROR);
     }

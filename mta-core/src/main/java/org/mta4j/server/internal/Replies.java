@@ -67,9 +67,12 @@ final class Replies {
   // 4xx
   static final SmtpReply TOO_MANY_RECIPIENTS = r(452, "4.5.3", "Error: too many recipients");
   static final SmtpReply LOCAL_ERROR = r(451, "4.3.0", "Error: queue file write error");
-  static final SmtpReply INSUFFICIENT_STORAGE = r(452, "4.3.1", "Error: insufficient system storage");
-  static final SmtpReply POLICY_ERROR = r(451, "4.3.0", "Error: internal policy error, try again later");
-  static final SmtpReply TLS_UNAVAILABLE = r(454, "4.7.0", "TLS not available due to local problem");
+  static final SmtpReply INSUFFICIENT_STORAGE =
+      r(452, "4.3.1", "Error: insufficient system storage");
+  static final SmtpReply POLICY_ERROR =
+      r(451, "4.3.0", "Error: internal policy error, try again later");
+  static final SmtpReply TLS_UNAVAILABLE =
+      r(454, "4.7.0", "TLS not available due to local problem");
   static final SmtpReply AUTH_TEMP_FAIL = r(454, "4.7.0", "Temporary authentication failure");
   static final SmtpReply TIMEOUT = r(421, "4.4.2", "Error: timeout exceeded");
   static final SmtpReply TOO_MANY_ERRORS = r(421, "4.7.0", "Error: too many errors");
@@ -77,21 +80,24 @@ final class Replies {
       r(421, "4.7.0", "Error: too many failed authentication attempts");
   static final SmtpReply TOO_MANY_CONNECTIONS_FROM_YOU =
       r(421, "4.7.0", "Error: too many connections from your address");
-  static final SmtpReply SHUTTING_DOWN = r(421, "4.3.2", "Service shutting down, closing connection");
+  static final SmtpReply SHUTTING_DOWN =
+      r(421, "4.3.2", "Service shutting down, closing connection");
   static final SmtpReply BAD_PROXY_HEADER = r(421, "4.7.0", "Error: bad PROXY protocol header");
 
   // 5xx: syntax and sequence
   static final SmtpReply UNKNOWN_COMMAND = r(500, "5.5.2", "Error: command not recognized");
   static final SmtpReply LINE_TOO_LONG = r(500, "5.5.2", "Error: command line too long");
   static final SmtpReply BARE_LF_COMMAND = r(500, "5.5.2", "Error: bare <LF> received");
-  static final SmtpReply BINARY_COMMAND = r(500, "5.5.2", "Error: NUL or 8-bit character in command");
+  static final SmtpReply BINARY_COMMAND =
+      r(500, "5.5.2", "Error: NUL or 8-bit character in command");
   static final SmtpReply NEED_HELO = r(503, "5.5.1", "Error: send HELO/EHLO first");
   static final SmtpReply NEED_MAIL = r(503, "5.5.1", "Error: need MAIL command");
   static final SmtpReply NEED_RCPT = r(503, "5.5.1", "Error: need RCPT command");
   static final SmtpReply NESTED_MAIL = r(503, "5.5.1", "Error: nested MAIL command");
   static final SmtpReply ALREADY_TLS = r(503, "5.5.1", "Error: TLS already active");
   static final SmtpReply ALREADY_AUTH = r(503, "5.5.1", "Error: already authenticated");
-  static final SmtpReply AUTH_IN_TRANSACTION = r(503, "5.5.1", "Error: MAIL transaction in progress");
+  static final SmtpReply AUTH_IN_TRANSACTION =
+      r(503, "5.5.1", "Error: MAIL transaction in progress");
   static final SmtpReply AUTH_NOT_ENABLED = r(503, "5.5.1", "Error: authentication not enabled");
   static final SmtpReply DATA_AFTER_BDAT = r(503, "5.5.1", "Error: DATA after BDAT is not allowed");
   static final SmtpReply NO_VALID_RECIPIENTS = r(554, "5.5.1", "Error: no valid recipients");
@@ -103,10 +109,12 @@ final class Replies {
   static final SmtpReply AUTH_SYNTAX = r(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
   static final SmtpReply AUTH_BAD_BASE64 = r(501, "5.5.2", "Error: invalid base64 data");
   static final SmtpReply AUTH_CANCELLED = r(501, "5.7.0", "Authentication cancelled");
-  static final SmtpReply AUTH_MECHANISM = r(504, "5.5.4", "Error: unsupported authentication mechanism");
+  static final SmtpReply AUTH_MECHANISM =
+      r(504, "5.5.4", "Error: unsupported authentication mechanism");
   static final SmtpReply VRFY_SYNTAX = r(501, "5.5.4", "Syntax: VRFY address");
   static final SmtpReply BAD_SENDER_SYNTAX = r(553, "5.1.7", "Error: malformed sender address");
-  static final SmtpReply BAD_RECIPIENT_SYNTAX = r(553, "5.1.3", "Error: malformed recipient address");
+  static final SmtpReply BAD_RECIPIENT_SYNTAX =
+      r(553, "5.1.3", "Error: malformed recipient address");
   static final SmtpReply UTF8_NEEDS_SMTPUTF8 =
       r(553, "5.6.7", "Error: non-ASCII address requires the SMTPUTF8 parameter");
   static final SmtpReply BINARYMIME_NEEDS_BDAT =
@@ -122,11 +130,15 @@ final class Replies {
 
   // 5xx: policy and content
   static final SmtpReply RELAY_DENIED = r(554, "5.7.1", "Relay access denied");
-  static final SmtpReply AUTH_REQUIRES_TLS = r(538, "5.7.11", "Encryption required for requested authentication mechanism");
+  static final SmtpReply AUTH_REQUIRES_TLS =
+      r(538, "5.7.11", "Encryption required for requested authentication mechanism");
   static final SmtpReply AUTH_FAILED = r(535, "5.7.8", "Error: authentication failed");
   static final SmtpReply MESSAGE_TOO_BIG = r(552, "5.3.4", "Error: message too big for system");
   static final SmtpReply BARE_LINE_ENDING =
-      r(550, "5.6.0", "Error: message contains a bare <CR> or <LF>; only <CR><LF> line endings are allowed");
+      r(
+          550,
+          "5.6.0",
+          "Error: message contains a bare <CR> or <LF>; only <CR><LF> line endings are allowed");
   static final SmtpReply DATA_LINE_TOO_LONG =
       r(550, "5.6.0", "Error: message has a line longer than the limit");
   static final SmtpReply REJECTED = r(554, "5.7.1", "Error: rejected");

@@ -31,8 +31,8 @@ final class SmtpInput {
   }
 
   /**
-   * Grows the buffer for bulk content (DATA, BDAT). Sessions start small, so that thousands of
-   * idle connections cost little heap, and grow once they carry a message.
+   * Grows the buffer for bulk content (DATA, BDAT). Sessions start small, so that thousands of idle
+   * connections cost little heap, and grow once they carry a message.
    */
   void reserve(SmtpServer.BufferPool pool) {
     if (buf.length < SmtpServer.BufferPool.BUFFER_SIZE) {
@@ -110,7 +110,9 @@ final class SmtpInput {
           tooLong = true;
         } else {
           if (len + n > line.length) {
-            line = java.util.Arrays.copyOf(line, Math.min(maxLength, Math.max(line.length * 2, len + n)));
+            line =
+                java.util.Arrays.copyOf(
+                    line, Math.min(maxLength, Math.max(line.length * 2, len + n)));
           }
           System.arraycopy(buf, start, line, len, n);
           len += n;

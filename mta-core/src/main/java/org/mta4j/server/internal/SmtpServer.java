@@ -128,8 +128,7 @@ public final class SmtpServer implements AutoCloseable {
       }
       String id = Long.toString(sessionCounter.incrementAndGet(), 36);
       SmtpSession session = new SmtpSession(this, socket, listener.implicitTls(), id);
-      boolean proxied =
-          !proxies.isEmpty() && Cidr.anyContains(proxies, socket.getInetAddress());
+      boolean proxied = !proxies.isEmpty() && Cidr.anyContains(proxies, socket.getInetAddress());
       ClientSlot slot = new ClientSlot(proxied);
       sessions.add(session);
       try {

@@ -22,20 +22,20 @@ import javax.net.ssl.SSLSocket;
 import org.mta4j.server.BareLineEndings;
 import org.mta4j.server.Decision;
 import org.mta4j.server.Envelope;
-import org.mta4j.smtp.MailParameters;
-import org.mta4j.smtp.Recipient;
 import org.mta4j.server.SessionInfo;
 import org.mta4j.server.SmtpPolicy;
 import org.mta4j.server.TlsInfo;
+import org.mta4j.smtp.MailParameters;
+import org.mta4j.smtp.Recipient;
 import org.mta4j.smtp.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One SMTP session (RFC 5321 §4.1) on its own virtual thread: reads commands, keeps the session
- * and transaction state, asks the policies, reads the content and hands each message to the
- * handler. Blocking I/O throughout; every read is bounded in size and time.
+ * One SMTP session (RFC 5321 §4.1) on its own virtual thread: reads commands, keeps the session and
+ * transaction state, asks the policies, reads the content and hands each message to the handler.
+ * Blocking I/O throughout; every read is bounded in size and time.
  */
 final class SmtpSession {
   private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
@@ -349,7 +349,10 @@ final class SmtpSession {
     }
     CommandParser.PathAndParams parsed = CommandParser.parsePathCommand(args, "FROM:", true);
     if (parsed == null) {
-      error(args.regionMatches(true, 0, "FROM:", 0, 5) ? Replies.BAD_SENDER_SYNTAX : Replies.MAIL_SYNTAX);
+      error(
+          args.regionMatches(true, 0, "FROM:", 0, 5)
+              ? Replies.BAD_SENDER_SYNTAX
+              : Replies.MAIL_SYNTAX);
       return;
     }
     Map<String, String> params = parsed.params();
@@ -450,7 +453,10 @@ final class SmtpSession {
     }
     CommandParser.PathAndParams parsed = CommandParser.parsePathCommand(args, "TO:", false);
     if (parsed == null) {
-      error(args.regionMatches(true, 0, "TO:", 0, 3) ? Replies.BAD_RECIPIENT_SYNTAX : Replies.RCPT_SYNTAX);
+      error(
+          args.regionMatches(true, 0, "TO:", 0, 3)
+              ? Replies.BAD_RECIPIENT_SYNTAX
+              : Replies.RCPT_SYNTAX);
       return;
     }
     Set<Recipient.Notify> notify = EnumSet.noneOf(Recipient.Notify.class);
@@ -479,7 +485,9 @@ final class SmtpSession {
         }
         case "ORCPT" -> {
           int semi = value.indexOf(';');
-          if (semi <= 0 || value.length() > 500 || !CommandParser.isXtext(value.substring(semi + 1))) {
+          if (semi <= 0
+              || value.length() > 500
+              || !CommandParser.isXtext(value.substring(semi + 1))) {
             error(Replies.badParameter(key));
             return;
           }
@@ -614,7 +622,8 @@ final class SmtpSession {
         new ContentDecoder(
             dotStuffed,
             config.bareLineEndings() == BareLineEndings.NORMALIZE,
-            // saturating: maxMessageSize(Long.MAX_VALUE) must not overflow into "everything is too big"
+            // saturating: maxMessageSize(Long.MAX_VALUE) must not overflow into "everything is too
+            // big"
             Math.min(config.maxMessageSize(), Long.MAX_VALUE - received.length) + received.length,
             config.maxTextLineLength());
     decoder.start(content, received.length);
@@ -627,7 +636,8 @@ final class SmtpSession {
       SmtpReply refusal = null;
       if (decoder.tooBig()) {
         refusal = Replies.messageTooBig(config.maxMessageSize());
-      } else if (decoder.sawBareLineEnding() && config.bareLineEndings() == BareLineEndings.REJECT) {
+      } else if (decoder.sawBareLineEnding()
+          && config.bareLineEndings() == BareLineEndings.REJECT) {
         refusal = Replies.BARE_LINE_ENDING;
       } else if (decoder.lineTooLong()) {
         refusal = Replies.DATA_LINE_TOO_LONG;
@@ -701,11 +711,11 @@ final class SmtpSession {
           .append(')');
     }
     if (recipients.size() == 1) {
-      h.append("\r\n\tfor <").append(headerSafe(recipients.get(0).address(), mailParameters.smtpUtf8())).append('>');
+      h.append("\r\n\tfor <")
+          .append(headerSafe(recipients.get(0).address(), mailParameters.smtpUtf8()))
+          .append('>');
     }
-    h.append(";\r\n\t")
-        .append(ReceivedDate.format(Instant.now(config.clock())))
-        .append("\r\n");
+    h.append(";\r\n\t").append(ReceivedDate.format(Instant.now(config.clock()))).append("\r\n");
     return h.toString();
   }
 
@@ -718,7 +728,9 @@ final class SmtpSession {
     static String format(Instant now) {
       Cached c = cached;
       if (c.second() != now.getEpochSecond()) {
-        c = new Cached(now.getEpochSecond(), RFC5322_DATE.format(now.atZone(ZoneId.systemDefault())));
+        c =
+            new Cached(
+                now.getEpochSecond(), RFC5322_DATE.format(now.atZone(ZoneId.systemDefault())));
         cached = c;
       }
       return c.text();
@@ -735,7 +747,8 @@ final class SmtpSession {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length() && i < 255; i++) {
       char c = s.charAt(i);
-      boolean bad = c < 0x20 || c == 0x7f || (c > 0x7f && !utf8) || c == '(' || c == ')' || c == '\\';
+      boolean bad =
+          c < 0x20 || c == 0x7f || (c > 0x7f && !utf8) || c == '(' || c == ')' || c == '\\';
       b.append(bad ? '_' : c);
     }
     return b.toString();
@@ -1020,8 +1033,8 @@ final class SmtpSession {
 
   /**
    * Sends the pending replies, then lets other sessions run before this one reads the client's
-   * answer: by then the answer has often arrived and the read does not park this virtual thread
-   * (a park and its wake-up through the poller cost more than a yield).
+   * answer: by then the answer has often arrived and the read does not park this virtual thread (a
+   * park and its wake-up through the poller cost more than a yield).
    */
   private void flushAndYield() throws IOException {
     out.flush();
