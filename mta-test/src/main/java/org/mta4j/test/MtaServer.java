@@ -66,8 +66,10 @@ public final class MtaServer
   private final Condition arrived = lock.newCondition();
   private final List<RecordedMessage> messages = new ArrayList<>(); // guarded by lock
   private Mta mta;
-  private FaultProxy proxy;
-  private boolean perClass;
+  // read by the server's session threads (the policy's disconnect)
+  private volatile FaultProxy proxy;
+  // beforeAll runs again for each @Nested class: only the outermost starts and closes the server
+  private int classDepth;
 
   private MtaServer(Builder settings) {
     this.settings = settings;
@@ -165,14 +167,15 @@ public final class MtaServer
   }
 
   @Override
-  public void beforeAll(ExtensionContext context) {
-    perClass = true;
-    start();
+  public synchronized void beforeAll(ExtensionContext context) {
+    if (classDepth++ == 0) {
+      start();
+    }
   }
 
   @Override
   public void beforeEach(ExtensionContext context) {
-    if (perClass) {
+    if (perClass()) {
       reset();
     } else {
       start();
@@ -181,14 +184,20 @@ public final class MtaServer
 
   @Override
   public void afterEach(ExtensionContext context) {
-    if (!perClass) {
+    if (!perClass()) {
       close();
     }
   }
 
   @Override
-  public void afterAll(ExtensionContext context) {
-    close();
+  public synchronized void afterAll(ExtensionContext context) {
+    if (--classDepth == 0) {
+      close();
+    }
+  }
+
+  private synchronized boolean perClass() {
+    return classDepth > 0;
   }
 
   // ---- where to connect ----------------------------------------------------------------------
