@@ -11,21 +11,52 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.mta4j.Mta;
-import org.mta4j.client.TlsPolicy;
-import org.mta4j.routing.Route;
+import org.mta4j.dns.DnsjavaResolver;
 import org.mta4j.test.MtaServer;
 import org.mta4j.test.RecordedMessage;
+import org.mta4j.test.Stage;
+import org.mta4j.testing.KnotServer;
 import org.mta4j.testing.Peers;
 
 /** The README's main job, run as a user would: swaks sends, the relay delivers and logs it. */
 class ExampleRelayTest {
 
   @RegisterExtension static final MtaServer remote = MtaServer.create();
+
+  // a real DNS server on loopback: remote.test's MX is 127.0.0.1, where the testing kit listens
+  static KnotServer knot;
+
+  @BeforeAll
+  static void startDns(@TempDir Path dir) {
+    knot =
+        KnotServer.start(
+            dir,
+            Map.of(
+                "remote.test",
+                KnotServer.zone(
+                    """
+                    @    MX 10 mx
+                    mx   A  127.0.0.1
+                    """)));
+  }
+
+  @AfterAll
+  static void stopDns() {
+    knot.close();
+  }
+
+  /** MX routing through the loopback DNS, to the port where the remote listens. */
+  private static void mxOnLoopback(Mta.Builder b) {
+    b.dnsResolver(DnsjavaResolver.builder().servers(knot.address()).build()).mxPort(remote.port());
+  }
 
   @TempDir Path data;
 
@@ -77,11 +108,8 @@ class ExampleRelayTest {
   }
 
   @Test
-  void otherDomainsAreRelayedOverSmtp() throws IOException {
-    // MX lookups would leave loopback: route the remote domain to the testing kit instead
-    Route.Smtp toRemote = Route.Smtp.relay("127.0.0.1", remote.port()).withTls(TlsPolicy.NONE);
-    try (Mta relay =
-        ExampleRelay.start(settings(), b -> b.transport("remote.test", toRemote), log)) {
+  void otherDomainsAreRelayedByMx() throws IOException {
+    try (Mta relay = ExampleRelay.start(settings(), ExampleRelayTest::mxOnLoopback, log)) {
       swaks(relay.port(), "carol@remote.test");
 
       RecordedMessage m = remote.awaitMessages(1, Duration.ofSeconds(20)).get(0);
@@ -95,16 +123,13 @@ class ExampleRelayTest {
 
   @Test
   void aMessageQueuedBeforeARestartIsDeliveredAfterIt() throws IOException {
-    remote.on(org.mta4j.test.Stage.CONNECT).reply(421, "4.3.2", "Down for maintenance");
-    Route.Smtp toRemote = Route.Smtp.relay("127.0.0.1", remote.port()).withTls(TlsPolicy.NONE);
-    try (Mta relay =
-        ExampleRelay.start(settings(), b -> b.transport("remote.test", toRemote), log)) {
+    remote.on(Stage.CONNECT).reply(421, "4.3.2", "Down for maintenance");
+    try (Mta relay = ExampleRelay.start(settings(), ExampleRelayTest::mxOnLoopback, log)) {
       swaks(relay.port(), "carol@remote.test");
       await().atMost(Duration.ofSeconds(20)).until(() -> log().contains("status=deferred"));
     }
     remote.reset(); // the remote is back
-    try (Mta relay =
-        ExampleRelay.start(settings(), b -> b.transport("remote.test", toRemote), log)) {
+    try (Mta relay = ExampleRelay.start(settings(), ExampleRelayTest::mxOnLoopback, log)) {
       assertThat(relay.queue().flush(java.time.Instant.now())).isEqualTo(1);
       assertThat(remote.awaitMessages(1, Duration.ofSeconds(20)).get(0).recipients())
           .containsExactly("carol@remote.test");
