@@ -108,12 +108,12 @@ final class FaultProxy implements AutoCloseable {
         return; // closed
       }
       int number = connections.incrementAndGet();
+      Socket server = new Socket();
+      Link link = new Link(number, client, server);
       try {
-        Socket server = new Socket();
         // bound first, so that the server's policy hooks can find this link by its port as soon
         // as the session starts
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Link link = new Link(number, client, server);
         byServerSidePort.put(server.getLocalPort(), link);
         links.add(link);
         server.connect(target, CONNECT_TIMEOUT_MILLIS);
@@ -122,8 +122,7 @@ final class FaultProxy implements AutoCloseable {
         transcript.note(number, "connected from " + client.getRemoteSocketAddress());
         link.start();
       } catch (IOException e) {
-        transcript.note(number, "cannot reach the server: " + e);
-        closeQuietly(client);
+        link.abort("cannot reach the server: " + e);
       }
     }
   }
