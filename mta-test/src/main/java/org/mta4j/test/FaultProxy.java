@@ -119,7 +119,8 @@ final class FaultProxy implements AutoCloseable {
         server.connect(target, CONNECT_TIMEOUT_MILLIS);
         server.setTcpNoDelay(true);
         client.setTcpNoDelay(true);
-        transcript.note(number, "connected from " + client.getRemoteSocketAddress());
+        transcript.note(
+            link.generation, number, "connected from " + client.getRemoteSocketAddress());
         link.start();
       } catch (IOException e) {
         link.abort("cannot reach the server: " + e);
@@ -205,6 +206,7 @@ final class FaultProxy implements AutoCloseable {
   /** One client connection and its connection to the server. */
   private final class Link {
     private final int number;
+    private final int generation = transcript.generation();
     private final Socket client;
     private final Socket server;
     private final AtomicBoolean aborted = new AtomicBoolean();
@@ -231,7 +233,7 @@ final class FaultProxy implements AutoCloseable {
 
     void abort(String why) {
       if (aborted.compareAndSet(false, true)) {
-        transcript.note(number, why);
+        transcript.note(generation, number, why);
         end();
       }
     }
@@ -277,7 +279,7 @@ final class FaultProxy implements AutoCloseable {
           }
           byte[] line = in.readLine();
           String text = ascii(line).strip();
-          transcript.client(number, text);
+          transcript.client(generation, number, text);
           String verb = verb(text);
           if (verb.equals("DATA")) {
             switch (data(command, out)) {
@@ -327,7 +329,9 @@ final class FaultProxy implements AutoCloseable {
             dataCommand = -1;
             out.write("RSET\r\n".getBytes(StandardCharsets.US_ASCII));
             transcript.note(
-                number, "DATA sent to the server as RSET; the client gets " + r.reply());
+                generation,
+                number,
+                "DATA sent to the server as RSET; the client gets " + r.reply());
             return DataOutcome.REPLACED;
           }
           case FaultScript.Disconnect x -> {
@@ -377,8 +381,8 @@ final class FaultProxy implements AutoCloseable {
         n++;
         if (b == '\n') {
           if (state == 3) {
-            transcript.client(number, "[" + (n - 3) + " bytes of content]");
-            transcript.client(number, ".");
+            transcript.client(generation, number, "[" + (n - 3) + " bytes of content]");
+            transcript.client(generation, number, ".");
             return true;
           }
           state = 1;
@@ -407,12 +411,12 @@ final class FaultProxy implements AutoCloseable {
         }
         out.write(b);
       }
-      transcript.client(number, "[" + size + " bytes of content]");
+      transcript.client(generation, number, "[" + size + " bytes of content]");
     }
 
     private void stall(OutputStream out, String why) throws IOException {
       out.flush();
-      transcript.note(number, why);
+      transcript.note(generation, number, why);
       script.pause(FaultScript.MAX_STALL);
       abort("stall ended");
     }
@@ -440,8 +444,9 @@ final class FaultProxy implements AutoCloseable {
           int code = code(text);
           SmtpReply substitute = substitutes.remove(reply);
           if (substitute != null) {
-            transcript.note(number, "server said " + text + "; the script answers instead");
-            transcript.server(number, substitute.toString());
+            transcript.note(
+                generation, number, "server said " + text + "; the script answers instead");
+            transcript.server(generation, number, substitute.toString());
             out.write((substitute + "\r\n").getBytes(StandardCharsets.US_ASCII));
             if (substitute.code() == 421) {
               out.flush();
@@ -453,10 +458,11 @@ final class FaultProxy implements AutoCloseable {
               content = true;
             } else if (reply == startTlsCommand && code == 220) {
               raw = true;
-              transcript.note(number, "TLS starts; the proxy passes bytes blindly from here");
+              transcript.note(
+                  generation, number, "TLS starts; the proxy passes bytes blindly from here");
             }
             for (byte[] l : lines) {
-              transcript.server(number, ascii(l).stripTrailing());
+              transcript.server(generation, number, ascii(l).stripTrailing());
               out.write(l);
             }
           }

@@ -12,20 +12,30 @@ final class Transcript {
 
   private final List<String> lines = new ArrayList<>();
   private boolean truncated;
+  // bumped by clear(): a connection from before a reset no longer writes into the new transcript
+  private int generation;
 
-  void client(int connection, String line) {
-    add(connection + " C: " + line);
+  /** The current generation, to pass to the writers below. */
+  synchronized int generation() {
+    return generation;
   }
 
-  void server(int connection, String line) {
-    add(connection + " S: " + line);
+  void client(int generation, int connection, String line) {
+    add(generation, connection + " C: " + line);
   }
 
-  void note(int connection, String what) {
-    add(connection + " -- " + what);
+  void server(int generation, int connection, String line) {
+    add(generation, connection + " S: " + line);
   }
 
-  private synchronized void add(String line) {
+  void note(int generation, int connection, String what) {
+    add(generation, connection + " -- " + what);
+  }
+
+  private synchronized void add(int writerGeneration, String line) {
+    if (writerGeneration != generation) {
+      return;
+    }
     if (lines.size() < MAX_LINES) {
       lines.add(line);
     } else if (!truncated) {
@@ -41,5 +51,6 @@ final class Transcript {
   synchronized void clear() {
     lines.clear();
     truncated = false;
+    generation++;
   }
 }
