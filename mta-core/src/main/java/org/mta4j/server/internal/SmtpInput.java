@@ -21,18 +21,12 @@ final class SmtpInput {
   record Line(String text, Ending ending, boolean tooLong, boolean binary) {}
 
   private InputStream in;
-  private ReadDeadline deadline;
   private byte[] buf;
   private int pos;
   private int limit;
 
-  /**
-   * Reads from {@code in}; {@code deadline} bounds each blocking read, or is null when the stream
-   * enforces its own timeout ({@code SO_TIMEOUT}, as for TLS).
-   */
-  SmtpInput(InputStream in, ReadDeadline deadline, int bufferSize) {
+  SmtpInput(InputStream in, int bufferSize) {
     this.in = in;
-    this.deadline = deadline;
     this.buf = new byte[bufferSize];
   }
 
@@ -59,13 +53,9 @@ final class SmtpInput {
     pool.give(b);
   }
 
-  /**
-   * Reads from a new stream (after the TLS handshake), which enforces its own timeout, dropping
-   * anything still buffered.
-   */
+  /** Reads from a new stream (after the TLS handshake), dropping anything still buffered. */
   void switchTo(InputStream newIn) {
     this.in = newIn;
-    this.deadline = null;
     discardBuffered();
   }
 
@@ -83,19 +73,7 @@ final class SmtpInput {
     if (pos < limit) {
       return true;
     }
-    int n;
-    if (deadline == null) {
-      n = in.read(buf, 0, buf.length);
-    } else {
-      deadline.arm();
-      try {
-        n = in.read(buf, 0, buf.length);
-      } catch (IOException e) {
-        deadline.disarm(); // a timeout takes precedence
-        throw e;
-      }
-      deadline.disarm();
-    }
+    int n = in.read(buf, 0, buf.length);
     if (n <= 0) {
       return false;
     }

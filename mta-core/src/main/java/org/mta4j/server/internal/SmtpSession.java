@@ -54,13 +54,6 @@ final class SmtpSession {
   private Socket socket;
   private final Socket plainSocket;
   private final boolean implicitTls;
-
-  /**
-   * The read timeout while the session is plain text; with TLS the socket's {@code SO_TIMEOUT}
-   * bounds reads instead (see {@link #readTimeout}).
-   */
-  private final ReadDeadline readDeadline;
-
   private SmtpInput in;
   private OutputStream out;
 
@@ -96,7 +89,6 @@ final class SmtpSession {
     this.plainSocket = socket;
     this.implicitTls = implicitTls;
     this.id = id;
-    this.readDeadline = new ReadDeadline(socket, config.commandTimeout());
     // the addresses are read on the session's own thread (run), not on the acceptor
     this.content = new ContentBuffer(config.memoryPerMessage(), null, server.buffers());
   }
@@ -120,11 +112,6 @@ final class SmtpSession {
     }
   }
 
-  /** Called by the server's timeout sweeper ({@link ReadDeadline}). */
-  void checkTimeout(long nanoTime) {
-    readDeadline.check(nanoTime);
-  }
-
   void forceClose() {
     try {
       plainSocket.close();
@@ -141,8 +128,6 @@ final class SmtpSession {
       client = (InetSocketAddress) plainSocket.getRemoteSocketAddress();
       local = (InetSocketAddress) plainSocket.getLocalSocketAddress();
       plainSocket.setTcpNoDelay(true);
-      // bounds the PROXY header and an implicit TLS handshake; plain-text sessions then use
-      // readDeadline instead
       plainSocket.setSoTimeout(timeoutMillis(config.commandTimeout()));
       if (slot.proxyExpected()) {
         try {
@@ -166,8 +151,7 @@ final class SmtpSession {
         if (implicitTls) {
           startTls();
         } else {
-          plainSocket.setSoTimeout(0);
-          in = new SmtpInput(plainSocket.getInputStream(), readDeadline, COMMAND_BUFFER);
+          in = new SmtpInput(plainSocket.getInputStream(), COMMAND_BUFFER);
           out = new BufferedOutputStream(plainSocket.getOutputStream(), COMMAND_BUFFER);
         }
         log.debug("connect from {}", client);
@@ -563,11 +547,11 @@ final class SmtpSession {
     flushAndYield();
     String txId = server.nextTransactionId();
     startContent(txId, true);
-    readTimeout(config.dataTimeout());
+    plainSocketTimeout(config.dataTimeout());
     try {
       in.readData(decoder);
     } finally {
-      readTimeout(config.commandTimeout());
+      plainSocketTimeout(config.commandTimeout());
     }
     finishMessage(txId);
   }
@@ -591,11 +575,11 @@ final class SmtpSession {
       refusal = rejectedRecipients > 0 ? Replies.NO_VALID_RECIPIENTS : Replies.NEED_RCPT;
     }
     if (refusal != null) {
-      readTimeout(config.dataTimeout());
+      plainSocketTimeout(config.dataTimeout());
       try {
         in.readChunk(size, null); // the chunk is read and dropped, so the next command is found
       } finally {
-        readTimeout(config.commandTimeout());
+        plainSocketTimeout(config.commandTimeout());
       }
       error(refusal);
       return;
@@ -605,11 +589,11 @@ final class SmtpSession {
       bdatFailed = false;
       startContent(server.nextTransactionId(), false);
     }
-    readTimeout(config.dataTimeout());
+    plainSocketTimeout(config.dataTimeout());
     try {
       in.readChunk(size, bdatFailed ? null : decoder);
     } finally {
-      readTimeout(config.commandTimeout());
+      plainSocketTimeout(config.commandTimeout());
     }
     if (!last) {
       if (decoder.tooBig() && !bdatFailed) {
@@ -796,9 +780,6 @@ final class SmtpSession {
   }
 
   private void startTls() throws IOException {
-    // from here on SO_TIMEOUT bounds reads (the handshake's, then the TLS session's): the current
-    // timeout is the command timeout, as STARTTLS is a command
-    plainSocket.setSoTimeout(timeoutMillis(config.commandTimeout()));
     SSLSocket ssl =
         (SSLSocket)
             config
@@ -810,7 +791,7 @@ final class SmtpSession {
     socket = ssl;
     tls = new TlsInfo(ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
     if (in == null) {
-      in = new SmtpInput(ssl.getInputStream(), null, COMMAND_BUFFER);
+      in = new SmtpInput(ssl.getInputStream(), COMMAND_BUFFER);
     } else {
       in.switchTo(ssl.getInputStream()); // drops plaintext pipelined after STARTTLS (CVE-2011-0411)
     }
@@ -1072,13 +1053,8 @@ final class SmtpSession {
     }
   }
 
-  /** The timeout of the following reads: the command or the data timeout. */
-  private void readTimeout(java.time.Duration d) throws IOException {
-    if (tls == null) {
-      readDeadline.timeout(d);
-    } else {
-      socket.setSoTimeout(timeoutMillis(d));
-    }
+  private void plainSocketTimeout(java.time.Duration d) throws IOException {
+    socket.setSoTimeout(timeoutMillis(d));
   }
 
   private static int timeoutMillis(java.time.Duration d) {
