@@ -17,6 +17,10 @@
 #   --jfr=DIR            JFR-profile each measured Java server run (1 ms sampling) into DIR
 #   --thread-stats       per server thread group: context switches and user/sys CPU per message
 #
+# BENCH_BASE_LIB=DIR (a saved copy of bench/target/lib, i.e. another build of mta4j) adds the
+# server "mta4j-base" for --servers=: the same BenchServer on that build, for A/B comparisons of
+# two mta4j commits within one interleaved run.
+#
 # Builds and installs the mta4j snapshot (offline), builds bench/ (its own Maven project, not part
 # of the root build), then runs org.mta4j.bench.ThroughputBench. Exit code 0 only if every run
 # was counted in full by its server. Needs smtp-source/smtp-sink (Debian package postfix).
@@ -70,7 +74,8 @@ LOG="$BENCH_DIR/target/results/throughput-$(date +%Y%m%d-%H%M%S).txt"
 } | tee "$LOG"
 # BENCH_SERVER_JVM_FLAGS replaces the server JVMs' flags
 # (default: -Xms1g -Xmx1g -XX:+UseG1GC -XX:+AlwaysPreTouch)
-"$JAVA_HOME/bin/java" -Xmx256m ${BENCH_SERVER_JVM_FLAGS:+"-Dbench.serverJvmFlags=$BENCH_SERVER_JVM_FLAGS"} -cp "$BENCH_DIR/target/classes:$BENCH_DIR/target/lib/*" \
+"$JAVA_HOME/bin/java" -Xmx256m ${BENCH_SERVER_JVM_FLAGS:+"-Dbench.serverJvmFlags=$BENCH_SERVER_JVM_FLAGS"} \
+  ${BENCH_BASE_LIB:+"-Dbench.baseClasspath=$BENCH_DIR/target/classes:$BENCH_BASE_LIB/*"} -cp "$BENCH_DIR/target/classes:$BENCH_DIR/target/lib/*" \
   org.mta4j.bench.ThroughputBench --messages="$N" "$@" 2>&1 | tee -a "$LOG" || rc=$?
 echo "# log: $LOG"
 exit "$rc"

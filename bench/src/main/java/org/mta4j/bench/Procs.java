@@ -261,13 +261,25 @@ final class Procs {
      */
     JavaServer(String label, int port, List<String> jvmFlags, Class<?> main, List<String> args)
         throws IOException {
+      this(label, port, jvmFlags, System.getProperty("java.class.path"), main, args);
+    }
+
+    /** The same with another class path (e.g. a saved build of mta4j to compare against). */
+    JavaServer(
+        String label,
+        int port,
+        List<String> jvmFlags,
+        String classPath,
+        Class<?> main,
+        List<String> args)
+        throws IOException {
       this.kind = label;
       this.port = port;
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(jvmFlags);
       cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(classPath);
       cmd.add(main.getName());
       cmd.addAll(args);
       this.process =

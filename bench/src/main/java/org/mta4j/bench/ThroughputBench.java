@@ -90,7 +90,7 @@ public final class ThroughputBench {
         Arrays.asList(opt.getOrDefault("servers", "smtp-sink,mta4j,subethasmtp,greenmail").split(","));
     for (String s : servers) {
       if (!List.of("smtp-sink", "mta4j", "subethasmtp", "greenmail", "mta4j-file-group",
-          "mta4j-file-per-message", "mta4j-memq", "postfix-hold").contains(s)) {
+          "mta4j-file-per-message", "mta4j-memq", "postfix-hold", "mta4j-base").contains(s)) {
         throw new IllegalArgumentException("unknown server: " + s);
       }
     }
@@ -375,7 +375,14 @@ public final class ThroughputBench {
       if (kind.equals("postfix-hold")) {
         return PostfixHold.start(port);
       }
-      Procs.JavaServer js = new Procs.JavaServer(kind, port, JVM_FLAGS);
+      // mta4j-base: BenchServer mta4j on the class path in -Dbench.baseClasspath (a saved build),
+      // so that two builds of mta4j are compared in the same, interleaved run
+      Procs.JavaServer js =
+          kind.equals("mta4j-base")
+              ? new Procs.JavaServer(kind, port, JVM_FLAGS,
+                  System.getProperty("bench.baseClasspath"), BenchServer.class,
+                  List.of("mta4j", Integer.toString(port)))
+              : new Procs.JavaServer(kind, port, JVM_FLAGS);
       try {
         js.awaitReady(Duration.ofSeconds(60));
       } catch (Exception e) {

@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mta4j.testing.RecordingHandler;
+import org.mta4j.testing.TestCertificates;
 
 /**
  * Every bound the server keeps, hit once (STYLE rule 9): line lengths (RFC 5321 §4.5.3.1), the
@@ -233,6 +234,38 @@ class SmtpLimitsTest {
   void anIdleClientIsDisconnectedWith421AfterTheCommandTimeout() {
     try (RunningServer server = RunningServer.start(b -> b.commandTimeout(SHORT));
         SmtpWire wire = server.afterEhlo()) {
+      long start = System.nanoTime();
+
+      assertThat(wire.readUntilClosed(2))
+          .extracting(SmtpWire.Reply::line)
+          .containsExactly("421 4.4.2 Error: timeout exceeded");
+
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isBetween(Duration.ofMillis(200), Duration.ofSeconds(8));
+    }
+  }
+
+  @Test
+  void eachCommandGetsTheWholeCommandTimeoutNotTheSessionAsAWhole() {
+    try (RunningServer server = RunningServer.start(b -> b.commandTimeout(SHORT));
+        SmtpWire wire = server.afterEhlo()) {
+      // five pauses of half the timeout: 750 ms in all, more than twice the timeout
+      for (int i = 0; i < 5; i++) {
+        wire.assertSilentFor(SHORT.dividedBy(2));
+        assertThat(wire.command("NOOP").status()).isEqualTo("250 2.0.0");
+      }
+    }
+  }
+
+  @Test
+  void aClientIdleAfterStartTlsIsDisconnectedWith421AfterTheCommandTimeout() {
+    try (RunningServer server =
+            RunningServer.start(
+                b -> b.tls(TestCertificates.serverContext()).commandTimeout(SHORT));
+        SmtpWire wire = server.afterEhlo()) {
+      assertThat(wire.command("STARTTLS").status()).isEqualTo("220 2.0.0");
+      wire.startTls();
+      assertThat(wire.command("EHLO client.example.test").code()).isEqualTo(250);
       long start = System.nanoTime();
 
       assertThat(wire.readUntilClosed(2))
