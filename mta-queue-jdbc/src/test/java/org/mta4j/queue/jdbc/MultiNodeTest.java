@@ -25,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -166,10 +168,10 @@ class MultiNodeTest {
                 () ->
                     readDeliveries(deliveries).stream()
                             .map(Delivery::testId)
-                            .collect(java.util.stream.Collectors.toSet())
+                            .collect(Collectors.toSet())
                             .containsAll(expected)
                         && queued(pool) == 0);
-      } catch (org.awaitility.core.ConditionTimeoutException e) {
+      } catch (ConditionTimeoutException e) {
         // the counts below say what is missing
         System.out.println("multi-node: drain timed out; " + ChildJvm.tail(logs.get(1), 20));
       }
@@ -216,10 +218,8 @@ class MultiNodeTest {
         duplicates.size(),
         duplicates.values().stream()
             .collect(
-                java.util.stream.Collectors.groupingBy(
-                    l -> l.getFirst().node(),
-                    TreeMap::new,
-                    java.util.stream.Collectors.counting())),
+                Collectors.groupingBy(
+                    l -> l.getFirst().node(), TreeMap::new, Collectors.counting())),
         lost.size());
     return new Outcome(record, perNode, duplicates, lost);
   }
