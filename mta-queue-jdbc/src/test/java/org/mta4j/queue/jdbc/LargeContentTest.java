@@ -19,12 +19,12 @@ class LargeContentTest {
   @TempDir Path dir;
 
   @Test
-  void aSixtyFourMegabyteMessageGoesThroughAJvmWithAThirtyTwoMegabyteHeap() throws Exception {
+  void aFortyEightMegabyteMessageGoesThroughAJvmWithATwentyFourMegabyteHeap() throws Exception {
     String url = PostgresServer.shared().newDatabase("large");
     Path log = dir.resolve("child.log");
     Process child =
         ChildJvm.start(
-            log, List.of("-Xmx32m", "-XX:+UseSerialGC"), LargeContentChild.class, url, "64");
+            log, List.of("-Xmx24m", "-XX:+UseSerialGC"), LargeContentChild.class, url, "48");
     try {
       assertThat(child.waitFor(150, TimeUnit.SECONDS)).as(ChildJvm.tail(log, 30)).isTrue();
     } finally {
@@ -33,6 +33,6 @@ class LargeContentTest {
     assertThat(child.exitValue()).as(ChildJvm.tail(log, 30)).isZero();
     assertThat(Files.readAllLines(log))
         .as(ChildJvm.tail(log, 30))
-        .anyMatch(l -> l.startsWith("OK ") && l.contains(" stored=67108864 "));
+        .anyMatch(l -> l.startsWith("OK ") && l.contains(" stored=50331648 "));
   }
 }
