@@ -176,7 +176,11 @@ public final class QueueManager implements AutoCloseable {
       while (true) {
         slots.acquireUninterruptibly();
         int free = 1 + slots.drainPermits();
-        List<QueuedMessage> batch = s.store().claimDue(now, free, s.nodeId(), s.lease());
+        // The lease runs from the claim, not from the start of the run: a long run would otherwise
+        // hand out leases that are already over, and another node would claim messages in flight.
+        Instant current = s.clock().instant();
+        Instant claimAt = current.isAfter(now) ? current : now;
+        List<QueuedMessage> batch = s.store().claimDue(claimAt, free, s.nodeId(), s.lease());
         slots.release(free - batch.size());
         if (batch.isEmpty()) {
           if (slots.availablePermits() == BATCH) {

@@ -1,7 +1,7 @@
 /**
- * A queue in the application's database: H2 embedded, PostgreSQL for several nodes.
- *
- * <p>Not built yet: see the project's issues. The module exists so that the reactor has the shape
- * of the design card from the first commit.
+ * The queue in the application's database: {@link org.mta4j.queue.jdbc.JdbcQueueStore}, a {@link
+ * org.mta4j.queue.QueueStore} on a {@link javax.sql.DataSource} (H2 embedded, PostgreSQL for
+ * several nodes). It sits where every store sits in the pipeline: intake writes to it, the queue
+ * manager claims from it with leases. Dialects and schema scripts are in {@code internal}.
  */
 package org.mta4j.queue.jdbc;
