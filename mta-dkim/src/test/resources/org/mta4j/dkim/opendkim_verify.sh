@@ -48,8 +48,8 @@ until dig +short +tries=1 +time=1 @127.0.0.1 SOA "$domain" | grep -q .; do
   fi
   sleep 0.1
 done
-# A key lookup right after knotd starts has now and then failed ("Key retrieval failed") under
-# load on this shared machine; that is the peer's DNS path, not the signature under test, so such
+# The first key lookup after knotd starts often fails ("Key retrieval failed") although dig got
+# its answer just before (not understood yet); that is the peer's DNS path, not the signature under test, so such
 # a lookup is tried again, at most twice, and each retry is reported on stderr.
 for f in "$msgdir"/*.eml; do
   attempt=1
