@@ -126,7 +126,7 @@ public final class DkimVerifier {
       return;
     }
     field.append(' ').append(name).append('=');
-    field.append(TOKEN.matcher(value).matches() && !value.contains("/") ? value : quoted(value));
+    field.append(TOKEN.matcher(value).matches() ? value : quoted(value));
   }
 
   private static String quoted(String text) {
