@@ -5,6 +5,9 @@
 module org.mta4j.spring {
   requires transitive org.mta4j.core;
   requires static org.mta4j.queue.file;
+  requires static org.mta4j.queue.jdbc;
+  requires static org.mta4j.dkim;
+  requires static java.sql;
   requires spring.boot;
   requires spring.boot.autoconfigure;
   requires spring.beans;

@@ -29,6 +29,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.mail.MailSender;
 
 /**
@@ -50,6 +51,12 @@ import org.springframework.mail.MailSender;
     })
 @ConditionalOnBooleanProperty(name = "mta.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(MtaProperties.class)
+@Import({
+  MtaStoreAndSigningConfigurations.JdbcQueueConfiguration.class,
+  MtaStoreAndSigningConfigurations.JdbcQueueMissingConfiguration.class,
+  MtaStoreAndSigningConfigurations.DkimConfiguration.class,
+  MtaStoreAndSigningConfigurations.DkimMissingConfiguration.class
+})
 public class MtaAutoConfiguration {
 
   /** The MTA, built but not started: {@link MtaLifecycle} starts and closes it. */
@@ -167,20 +174,6 @@ public class MtaAutoConfiguration {
     QueueStore mtaQueueStore() {
       throw new InvalidConfigurationPropertyValueException(
           "mta.queue.type", "file", "needs org.mta4j:mta-queue-file on the class path");
-    }
-  }
-
-  /** {@code mta.queue.type=jdbc} without the module: fail and say what is missing. */
-  @Configuration(proxyBeanMethods = false)
-  @ConditionalOnProperty(name = "mta.queue.type", havingValue = "jdbc")
-  @ConditionalOnMissingClass("org.mta4j.queue.jdbc.JdbcQueueStore")
-  static class JdbcQueueMissingConfiguration {
-
-    @Bean(destroyMethod = "")
-    @ConditionalOnMissingBean
-    QueueStore mtaQueueStore() {
-      throw new InvalidConfigurationPropertyValueException(
-          "mta.queue.type", "jdbc", "needs org.mta4j:mta-queue-jdbc on the class path");
     }
   }
 }
