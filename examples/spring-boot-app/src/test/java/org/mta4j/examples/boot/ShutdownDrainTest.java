@@ -68,7 +68,9 @@ class ShutdownDrainTest {
                   mta.queue().list(QueueFilter.all(Instant.now())).stream()
                       .anyMatch(m -> m.state(Instant.now()) == QueueState.ACTIVE));
 
-      assertThat(EVENTS).as("delivered before shutdown began").noneMatch(ShutdownDrainTest::delivered);
+      assertThat(EVENTS)
+          .as("delivered before shutdown began")
+          .noneMatch(ShutdownDrainTest::delivered);
 
       context.close();
 
