@@ -77,6 +77,29 @@ class MtaJdbcQueueTest {
   }
 
   @Test
+  void healthIsDownWhenTheQueueTablesCannotBeRead(@TempDir Path dir) {
+    withH2(dir)
+        .withConfiguration(
+            AutoConfigurations.of(
+                DataSourceAutoConfiguration.class,
+                MtaAutoConfiguration.class,
+                org.mta4j.spring.autoconfigure.MtaActuatorAutoConfiguration.class))
+        .withPropertyValues("mta.metrics.queue-scan-interval=1ms")
+        .run(
+            context -> {
+              MtaHealthIndicator health = context.getBean(MtaHealthIndicator.class);
+              assertThat(health.health().getStatus())
+                  .isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+              // the queue's tables vanish under the store
+              new JdbcTemplate(context.getBean(DataSource.class)).execute("DROP ALL OBJECTS");
+              var h = health.health();
+              assertThat(h.getStatus())
+                  .isEqualTo(org.springframework.boot.health.contributor.Status.DOWN);
+              assertThat(h.getDetails()).containsEntry("reason", "the queue store cannot be read");
+            });
+  }
+
+  @Test
   void withoutADataSourceStartupFailsNamingTheQueueType() {
     Runners.mta()
         .withPropertyValues("mta.queue.type=jdbc")

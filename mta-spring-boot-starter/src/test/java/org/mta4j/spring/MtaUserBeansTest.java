@@ -151,6 +151,22 @@ class MtaUserBeansTest {
   }
 
   @Test
+  void twoRoutersWithoutAPrimaryFailStartup() {
+    Router one = recipient -> Route.Smtp.mx(recipient.domain());
+    Router two = recipient -> Route.Smtp.mx(recipient.domain());
+    Runners.mta()
+        .withBean("one", Router.class, () -> one)
+        .withBean("two", Router.class, () -> two)
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(context.getStartupFailure())
+                  .rootCause()
+                  .hasMessageContaining("one Router bean");
+            });
+  }
+
+  @Test
   void anAuthenticatorBeanReplacesTheUsersProperty() {
     Authenticator bean = (user, password, session) -> "bean".equals(user) && "pw".equals(password);
     Runners.mta()

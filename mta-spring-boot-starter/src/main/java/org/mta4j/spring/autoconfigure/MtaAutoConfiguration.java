@@ -74,7 +74,7 @@ public class MtaAutoConfiguration {
       ObjectProvider<DnsResolver> dnsResolver,
       ObjectProvider<Authenticator> authenticator,
       ObjectProvider<MtaBuilderCustomizer> customizers) {
-    Authenticator auth = authenticator.getIfUnique();
+    Authenticator auth = unique(authenticator, Authenticator.class);
     Mta.Builder b =
         MtaBuilderFactory.fromProperties(properties, sslBundles::getIfAvailable, auth != null);
     if (auth != null) {
@@ -84,11 +84,32 @@ public class MtaAutoConfiguration {
     policies.orderedStream().forEach(b::policy);
     listeners.orderedStream().forEach(b::eventListener);
     contentSteps.orderedStream().forEach(b::contentStep);
-    deliveryHook.ifUnique(b::localDelivery);
-    router.ifUnique(b::router);
-    dnsResolver.ifUnique(b::dnsResolver);
+    DeliveryHook hook = unique(deliveryHook, DeliveryHook.class);
+    if (hook != null) {
+      b.localDelivery(hook);
+    }
+    Router r = unique(router, Router.class);
+    if (r != null) {
+      b.router(r);
+    }
+    DnsResolver dns = unique(dnsResolver, DnsResolver.class);
+    if (dns != null) {
+      b.dnsResolver(dns);
+    }
     customizers.orderedStream().forEach(c -> c.customize(b));
     return MtaBuilderFactory.apply("mta", "(the options together)", b::build);
+  }
+
+  /** The one bean of a type (or the {@code @Primary} one), null for none; several fail. */
+  private static <T> T unique(ObjectProvider<T> provider, Class<T> type) {
+    T bean = provider.getIfUnique();
+    if (bean == null && provider.stream().findAny().isPresent()) {
+      throw new IllegalStateException(
+          "the MTA takes one "
+              + type.getSimpleName()
+              + " bean, and there are several with none @Primary");
+    }
+    return bean;
   }
 
   /** Starts the MTA when the context is ready and drains it on shutdown. */

@@ -152,6 +152,37 @@ class ExampleApplicationTest {
     assertThat(JsonPath.<Integer>read(queue, "$.count")).isZero();
   }
 
+  @Test
+  @Order(4)
+  void queueEndpointTakesItsActionsOverHttp() throws Exception {
+    assertThat(send("GET", "/actuator/mtaqueue/NOSUCHID", null).statusCode()).isEqualTo(404);
+    HttpResponse<String> hold =
+        send("POST", "/actuator/mtaqueue/NOSUCHID", "{\"action\":\"hold\"}");
+    assertThat(hold.statusCode()).isEqualTo(200);
+    assertThat(JsonPath.<Boolean>read(hold.body(), "$.done")).isFalse();
+    assertThat(send("POST", "/actuator/mtaqueue/NOSUCHID", "{\"action\":\"explode\"}").statusCode())
+        .isEqualTo(400);
+    HttpResponse<String> delete = send("DELETE", "/actuator/mtaqueue/NOSUCHID", null);
+    assertThat(JsonPath.<String>read(delete.body(), "$.action")).isEqualTo("delete");
+    HttpResponse<String> flush = send("POST", "/actuator/mtaqueue", "{}");
+    assertThat(flush.statusCode()).isEqualTo(200);
+    assertThat(JsonPath.<Integer>read(flush.body(), "$.flushed")).isZero();
+  }
+
+  private HttpResponse<String> send(String method, String path, String json) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) {
+      request.header("Content-Type", "application/json");
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private String get(String path) throws Exception {
     HttpResponse<String> response =
         http.send(
