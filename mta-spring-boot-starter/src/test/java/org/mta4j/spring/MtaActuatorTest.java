@@ -153,6 +153,15 @@ class MtaActuatorTest {
                                       .timer()
                                       .count())
                               .isEqualTo(1);
+                          assertThat(
+                                  registry
+                                      .get("mta.delivery.attempt")
+                                      .tags("outcome", "delivered")
+                                      .timers()
+                                      .stream()
+                                      .mapToLong(t -> t.count())
+                                      .sum())
+                              .isEqualTo(2);
                           assertThat(registry.get("mta.queue.depth").gauge().value()).isZero();
                           assertThat(registry.get("mta.sessions").counter().count()).isEqualTo(1.0);
                         });
@@ -254,6 +263,60 @@ class MtaActuatorTest {
   void queueEndpointOnlyWhenExposed() {
     Runners.mtaWithActuator()
         .run(context -> assertThat(context).doesNotHaveBean(MtaQueueEndpoint.class));
+  }
+
+  @Test
+  void attemptTimerRecordsHowLongTheAttemptTookAndDelayTimerTheTimeSinceArrival() {
+    var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    new MtaMetrics(registry, 10)
+        .onEvent(
+            new org.mta4j.event.MtaEvent.Attempt(
+                Instant.now(),
+                "q1",
+                "a@one.test",
+                "relay",
+                Duration.ofSeconds(90),
+                "4.4.1",
+                org.mta4j.event.MtaEvent.Status.DEFERRED,
+                "timeout",
+                Duration.ofSeconds(7)));
+    assertThat(
+            registry
+                .get("mta.delivery.attempt")
+                .tags("outcome", "deferred", "domain", "one.test")
+                .timer()
+                .totalTime(java.util.concurrent.TimeUnit.SECONDS))
+        .isEqualTo(7.0);
+    assertThat(
+            registry
+                .get("mta.delivery.delay")
+                .tags("outcome", "deferred", "domain", "one.test")
+                .timer()
+                .totalTime(java.util.concurrent.TimeUnit.SECONDS))
+        .isEqualTo(90.0);
+  }
+
+  @Test
+  void aNegativeDelayFromARunThatStartedBeforeTheArrivalCountsAsZero() {
+    var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    new MtaMetrics(registry, 10)
+        .onEvent(
+            new org.mta4j.event.MtaEvent.Attempt(
+                Instant.now(),
+                "q1",
+                "a@one.test",
+                "relay",
+                Duration.ofMillis(-30),
+                "2.0.0",
+                org.mta4j.event.MtaEvent.Status.DELIVERED,
+                "250 ok"));
+    var timer =
+        registry
+            .get("mta.delivery.delay")
+            .tags("outcome", "delivered", "domain", "one.test")
+            .timer();
+    assertThat(timer.count()).isEqualTo(1);
+    assertThat(timer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS)).isZero();
   }
 
   @Test
