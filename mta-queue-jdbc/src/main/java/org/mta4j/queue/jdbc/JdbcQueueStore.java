@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Durability.</b> {@link #enqueue} returns after the transaction that holds the whole message
  * (envelope and every content chunk) committed: on PostgreSQL that is on disk (with its default
  * {@code synchronous_commit = on}). H2 commits to its in-process store and writes the file shortly
- * after; a killed JVM can lose the last second of commits, so a node that must not lose mail runs
- * on PostgreSQL. A failed enqueue rolls back: nothing of the message remains.
+ * after (WRITE_DELAY, 500 ms); a killed JVM can lose those commits, so a node that must not lose
+ * mail runs on PostgreSQL. A failed enqueue rolls back: nothing of the message remains.
  *
  * <p><b>Several nodes.</b> {@link #claimDue} locks due rows with {@code SELECT … FOR UPDATE SKIP
  * LOCKED}, so nodes claiming at once take different messages without waiting for each other, and

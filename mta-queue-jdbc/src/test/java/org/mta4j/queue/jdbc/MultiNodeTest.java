@@ -53,7 +53,8 @@ class MultiNodeTest {
   private static final int NODES = 3;
   private static final int MESSAGES = 3000;
   private static final int SHORT_LEASE_SECONDS = 5;
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  // generous: the nodes are JVMs starting on a shared 2-core machine
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(120);
 
   @TempDir Path work;
@@ -137,11 +138,16 @@ class MultiNodeTest {
         Process node = nodes.get(n - 1);
         Path log = logs.get(n - 1);
         Path portFile = work.resolve("port-" + n);
-        await("node-" + n + " listens; " + log)
-            .atMost(START_TIMEOUT)
-            .pollInterval(Duration.ofMillis(20))
-            .failFast("node-" + n + " died: " + ChildJvm.tail(log, 30), () -> !node.isAlive())
-            .until(() -> Files.exists(portFile));
+        try {
+          await("node-" + n + " listens")
+              .atMost(START_TIMEOUT)
+              .pollInterval(Duration.ofMillis(20))
+              .failFast("node-" + n + " died", () -> !node.isAlive())
+              .until(() -> Files.exists(portFile));
+        } catch (ConditionTimeoutException e) {
+          throw new AssertionError(
+              e.getMessage() + "; the node's log:\n" + ChildJvm.tail(log, 40), e);
+        }
       }
 
       JdbcQueueStore store = JdbcQueueStore.builder().dataSource(pool).build();

@@ -47,10 +47,12 @@ public final class NodeChild {
     Path portFile = Path.of(args[2]);
     String node = args[3];
     Duration lease = Duration.ofSeconds(Long.parseLong(args[4]));
+    System.out.println(node + ": starting");
     HikariDataSource pool = Pools.pool(url, 12);
     LeaseRecordingStore store =
         new LeaseRecordingStore(JdbcQueueStore.builder().dataSource(pool).build());
     deliveries.leases = store;
+    System.out.println(node + ": queue store ready");
     Mta mta =
         Mta.builder()
             .hostname(node + ".example.test")
@@ -62,6 +64,7 @@ public final class NodeChild {
             .localDelivery(deliveries::record)
             .build();
     mta.start();
+    System.out.println(node + ": listening on " + mta.port());
     Path temp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
     Files.writeString(temp, Integer.toString(mta.port()), US_ASCII);
     Files.move(temp, portFile, StandardCopyOption.ATOMIC_MOVE);

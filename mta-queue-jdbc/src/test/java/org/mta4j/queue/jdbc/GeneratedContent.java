@@ -1,0 +1,86 @@
+package org.mta4j.queue.jdbc;
+
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.SplittableRandom;
+
+/**
+ * A message of any size made up on the fly (a header, then pseudo-random CRLF lines from a seed),
+ * never held in memory; it remembers the largest read it was asked for and its SHA-256.
+ */
+final class GeneratedContent extends InputStream {
+  private static final byte[] HEADER = "Subject: generated\r\n\r\n".getBytes();
+  private static final byte[] ALPHABET =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 +/".getBytes();
+
+  private final long size;
+  private final SplittableRandom random;
+  private final MessageDigest sha256;
+  private long position;
+  private int column;
+  private int largestRead;
+
+  GeneratedContent(long size, long seed) {
+    this.size = size;
+    this.random = new SplittableRandom(seed);
+    try {
+      this.sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public int read() {
+    byte[] one = new byte[1];
+    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) {
+    largestRead = Math.max(largestRead, len);
+    if (position >= size) {
+      return -1;
+    }
+    int n = (int) Math.min(len, size - position);
+    for (int i = 0; i < n; i++) {
+      b[off + i] = next();
+    }
+    sha256.update(b, off, n);
+    return n;
+  }
+
+  private byte next() {
+    long p = position++;
+    if (p < HEADER.length) {
+      return HEADER[(int) p];
+    }
+    if (p >= size - 2) {
+      return p == size - 2 ? (byte) '\r' : (byte) '\n';
+    }
+    column++;
+    if (column == 77) {
+      return '\r';
+    }
+    if (column == 78) {
+      column = 0;
+      return '\n';
+    }
+    return ALPHABET[random.nextInt(ALPHABET.length)];
+  }
+
+  int largestRead() {
+    return largestRead;
+  }
+
+  /** The SHA-256 of what was read so far (all of it, once read to the end). */
+  String sha256() {
+    try {
+      return HexFormat.of().formatHex(((MessageDigest) sha256.clone()).digest());
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
