@@ -1,6 +1,10 @@
-/** DKIM signing and verification (RFC 6376, RFC 8463). */
+/** DKIM signing and verification (RFC 6376, RFC 8463) for mta4j. */
 module org.mta4j.dkim {
-  requires org.mta4j.core;
+  requires transitive org.mta4j.core;
+  requires org.bouncycastle.provider;
+  requires org.bouncycastle.pkix;
+  requires apache.mime4j.core;
+  requires apache.mime4j.dom;
 
-// exports org.mta4j.dkim once it holds its first type (an empty package cannot be exported)
+  exports org.mta4j.dkim;
 }

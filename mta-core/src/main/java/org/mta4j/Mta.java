@@ -269,6 +269,7 @@ public final class Mta implements AutoCloseable {
   public static final class Builder {
     private String hostname = "localhost";
     private final List<Listener> listeners = new ArrayList<>();
+    private boolean listening = true;
     private SSLContext sslContext;
     private Authenticator authenticator;
     private boolean allowAuthWithoutTls;
@@ -332,6 +333,16 @@ public final class Mta implements AutoCloseable {
         Cidr.parse(net);
       }
       listeners.add(listener);
+      return this;
+    }
+
+    /**
+     * Whether the MTA runs an SMTP server at all. Default true; false for a null client that only
+     * takes mail from {@link Mta#submit} and delivers it (then no listener is bound, and {@link
+     * Mta#boundPorts()} stays empty).
+     */
+    public Builder listening(boolean listen) {
+      this.listening = listen;
       return this;
     }
 
@@ -654,7 +665,7 @@ public final class Mta implements AutoCloseable {
 
     /** Checks the options together and builds the (not yet started) MTA. */
     public Mta build() {
-      List<Listener> ls = listeners.isEmpty() ? List.of(Listener.smtp("0.0.0.0", 25)) : listeners;
+      List<Listener> ls = listeners();
       if (sslContext == null && ls.stream().anyMatch(Listener::implicitTls)) {
         throw new IllegalStateException(
             "an implicit-TLS listener needs tls(...) or tlsFromPem(...)");
@@ -666,8 +677,15 @@ public final class Mta implements AutoCloseable {
       return new Mta(this, new QueueIds(clock));
     }
 
+    private List<Listener> listeners() {
+      if (!listening) {
+        return List.of();
+      }
+      return listeners.isEmpty() ? List.of(Listener.smtp("0.0.0.0", 25)) : listeners;
+    }
+
     private ServerConfig serverConfig(QueueIds ids, MessageHandler handler) {
-      List<Listener> ls = listeners.isEmpty() ? List.of(Listener.smtp("0.0.0.0", 25)) : listeners;
+      List<Listener> ls = listeners();
       return new ServerConfig(
           hostname,
           ls,

@@ -39,7 +39,13 @@ public sealed interface MtaEvent {
       Instant at, String queueId, String reversePath, int recipients, long size, String origin)
       implements MtaEvent {}
 
-  /** One delivery attempt for one recipient ended; {@code status} tells how. */
+  /**
+   * One delivery attempt for one recipient ended; {@code status} tells how.
+   *
+   * @param delay from the message's arrival to this outcome (Postfix's {@code delay=})
+   * @param attemptDuration how long this attempt took: routing, any wait for a concurrency slot,
+   *     and the delivery itself (shared by the recipients delivered together); zero when unknown
+   */
   record Attempt(
       Instant at,
       String queueId,
@@ -48,8 +54,23 @@ public sealed interface MtaEvent {
       Duration delay,
       String dsnCode,
       Status status,
-      String diagnostic)
-      implements MtaEvent {}
+      String diagnostic,
+      Duration attemptDuration)
+      implements MtaEvent {
+
+    /** An attempt whose duration is not known. */
+    public Attempt(
+        Instant at,
+        String queueId,
+        String recipient,
+        String relay,
+        Duration delay,
+        String dsnCode,
+        Status status,
+        String diagnostic) {
+      this(at, queueId, recipient, relay, delay, dsnCode, status, diagnostic, Duration.ZERO);
+    }
+  }
 
   /** A non-delivery report (or delay notice) was queued back to the sender. */
   record Bounced(Instant at, String queueId, String bounceId, String action) implements MtaEvent {}

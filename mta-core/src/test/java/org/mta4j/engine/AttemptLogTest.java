@@ -65,6 +65,10 @@ class AttemptLogTest {
                 return switch (recipient.address().substring(0, recipient.address().indexOf('@'))) {
                   case "gone" -> Decision.reject(550, "5.1.1", "No such user");
                   case "busy" -> Decision.tempFail(450, "4.2.1", "Mailbox busy");
+                  case "slow" -> {
+                    clock.advance(Duration.ofSeconds(7)); // the peer takes 7 s over this RCPT
+                    yield Decision.proceed();
+                  }
                   default -> Decision.proceed();
                 };
               }
@@ -136,6 +140,24 @@ class AttemptLogTest {
             a -> {
               assertThat(a.recipient()).isEqualTo("busy@" + DOMAIN);
               assertThat(a.delay()).isEqualTo(Duration.ofSeconds(90 + 300));
+            });
+  }
+
+  @Test
+  void anAttemptCarriesHowLongItTookBesideTheDelaySinceArrival() throws IOException {
+    start();
+    String id = mta.submit(SENDER, List.of("slow@" + DOMAIN), message("slow@" + DOMAIN, "s", "x"));
+    Instant now = clock.advance(Duration.ofSeconds(90));
+
+    mta.deliverDue(now);
+
+    assertThat(events.attempts(id))
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.status()).isEqualTo(MtaEvent.Status.DELIVERED);
+              assertThat(a.delay()).isEqualTo(Duration.ofSeconds(90));
+              assertThat(a.attemptDuration()).isEqualTo(Duration.ofSeconds(7));
             });
   }
 

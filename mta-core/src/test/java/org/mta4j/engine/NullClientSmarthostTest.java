@@ -107,6 +107,24 @@ class NullClientSmarthostTest {
   }
 
   @Test
+  void aNullClientThatDoesNotListenStillDeliversWhatIsSubmitted() throws IOException {
+    smarthost = AiosmtpdServer.builder().start();
+    mta =
+        Mta.builder()
+            .hostname(HOSTNAME)
+            .listening(false)
+            .smarthost(Route.Smtp.relay("127.0.0.1", smarthost.port()).withTls(TlsPolicy.NONE))
+            .build();
+    mta.start();
+    assertThat(mta.boundPorts()).isEmpty();
+    assertThat(mta.activeSessions()).isZero();
+    mta.submit(
+        SENDER, List.of("far@remote.example"), message("far@remote.example", "quiet", "no ports"));
+    AiosmtpdServer.Message got = smarthost.awaitMessages(1, AWAIT).get(0);
+    assertThat(got.rcptTos()).containsExactly("far@remote.example");
+  }
+
+  @Test
   void wrongPasswordDefersAndTheMessageBouncesAtExpiry() throws IOException {
     RetryPolicy retry =
         new RetryPolicy(

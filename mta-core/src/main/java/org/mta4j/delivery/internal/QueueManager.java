@@ -247,7 +247,9 @@ public final class QueueManager implements AutoCloseable {
     boolean expired = false; // one Expired event per message, however many recipients expire
     for (Map.Entry<Route, List<Integer>> g : groups.entrySet()) {
       List<Recipient> rcpts = g.getValue().stream().map(i -> before.get(i).recipient()).toList();
+      Instant started = s.clock().instant();
       List<Outcome> outcomes = deliverGroup(m, rcpts, g.getKey(), content, now);
+      Duration took = Duration.between(started, s.clock().instant());
       for (int k = 0; k < rcpts.size(); k++) {
         int i = g.getValue().get(k);
         Outcome o = outcomes.get(k);
@@ -257,7 +259,7 @@ public final class QueueManager implements AutoCloseable {
           expired = true;
         }
         after.set(i, apply(before.get(i), o, now));
-        logAttempt(m, before.get(i).recipient(), o, now);
+        logAttempt(m, before.get(i).recipient(), o, now, took);
       }
     }
     if (expired) {
@@ -341,7 +343,7 @@ public final class QueueManager implements AutoCloseable {
   }
 
   /** One line per recipient and attempt, as Postfix logs it. */
-  private void logAttempt(QueuedMessage m, Recipient r, Outcome o, Instant now) {
+  private void logAttempt(QueuedMessage m, Recipient r, Outcome o, Instant now, Duration took) {
     Duration delay = Duration.between(m.arrivedAt(), now);
     MtaEvent.Status status =
         switch (o) {
@@ -366,7 +368,15 @@ public final class QueueManager implements AutoCloseable {
         o.diagnostic());
     emit(
         new MtaEvent.Attempt(
-            now, m.id(), r.address(), o.relay(), delay, o.dsnCode(), status, o.diagnostic()));
+            now,
+            m.id(),
+            r.address(),
+            o.relay(),
+            delay,
+            o.dsnCode(),
+            status,
+            o.diagnostic(),
+            took.isNegative() ? Duration.ZERO : took));
   }
 
   // ---- bounces and delay notices (RFC 3464), through intake with the null sender
