@@ -192,6 +192,7 @@ class SignerInteropTest {
     Peers.executable("opendkim-testmsg");
     Peers.executable("knotd");
     Peers.executable("dig");
+    Peers.executable("ip"); // iproute2: brings up the namespace's loopback
     Path unshare = Peers.executable("unshare");
     Path script = resource("opendkim_verify.sh");
     Path work = dir.resolve("opendkim-" + messages.getFileName());

@@ -51,27 +51,76 @@ public final class BodyHasher extends OutputStream {
       throw new IllegalStateException("the body hash has already been computed");
     }
     int end = offset + length;
-    for (int i = offset; i < end; i++) {
-      byte b = bytes[i];
-      if (pendingCr) {
-        pendingCr = false;
-        if (b == '\n') {
-          // end of line: trailing WSP of the line is dropped (relaxed), the CRLF is held back
-          // because empty lines at the end of the body do not count (§3.4.3, §3.4.4)
-          pendingSpace = false;
-          pendingCrlfs++;
-          continue;
+    int i = offset;
+    while (i < end) {
+      if (!pendingCr && !pendingSpace && pendingCrlfs == 0) {
+        // fast path: a run of bytes that canonicalization leaves as they are goes to the digest
+        // in one piece (everything but CR, and in relaxed mode every WSP but a lone SP between
+        // two ordinary bytes)
+        int run = i;
+        while (run < end) {
+          byte b = bytes[run];
+          if (b == '\r') {
+            break;
+          }
+          if (relaxed && (b == ' ' || b == '\t')) {
+            if (b == '\t' || run + 1 >= end || !ordinary(bytes[run + 1])) {
+              break;
+            }
+          }
+          run++;
         }
-        content((byte) '\r');
+        if (run > i) {
+          emitRun(bytes, i, run - i);
+          anyContent = true;
+          i = run;
+          if (i == end) {
+            break;
+          }
+        }
       }
-      if (b == '\r') {
-        pendingCr = true;
-      } else if (relaxed && (b == ' ' || b == '\t')) {
-        pendingSpace = true;
-      } else {
-        content(b);
-      }
+      step(bytes[i++]);
     }
+  }
+
+  private boolean ordinary(byte b) {
+    return b != '\r' && b != ' ' && b != '\t';
+  }
+
+  private void step(byte b) {
+    if (pendingCr) {
+      pendingCr = false;
+      if (b == '\n') {
+        // end of line: trailing WSP of the line is dropped (relaxed), the CRLF is held back
+        // because empty lines at the end of the body do not count (§3.4.3, §3.4.4)
+        pendingSpace = false;
+        pendingCrlfs++;
+        return;
+      }
+      content((byte) '\r');
+    }
+    if (b == '\r') {
+      pendingCr = true;
+    } else if (relaxed && (b == ' ' || b == '\t')) {
+      pendingSpace = true;
+    } else {
+      content(b);
+    }
+  }
+
+  private void emitRun(byte[] bytes, int offset, int length) {
+    int n = length;
+    if (lengthLimit >= 0) {
+      n = (int) Math.min(n, Math.max(0, lengthLimit - hashed - staged));
+    }
+    if (n == 0) {
+      return;
+    }
+    if (staged > 0) {
+      drain();
+    }
+    digest.update(bytes, offset, n);
+    hashed += n;
   }
 
   /** The SHA-256 of the canonical body; ends the input. */
