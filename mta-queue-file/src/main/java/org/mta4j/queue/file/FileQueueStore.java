@@ -58,19 +58,22 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>On disk</b> (the module's README has the byte layout): per message, a message file written
- * once (the envelope and the content, each with a CRC32C, and an end marker) and, once the message
- * has been tried, held or rescheduled, a small state file that is replaced whole. Every file is
- * written under a temporary name, fsynced, renamed into place, and the directory is fsynced before
- * the call returns. At {@link Builder#open() open} the store rebuilds its index from the files:
- * incomplete writes are deleted, damaged files are moved to {@code corrupt/} with a WARN line, and
- * the leases of a crashed run are gone (leases live in memory only), so what was being delivered is
- * delivered again: at-least-once, never lost.
+ * <p><b>On disk</b> (the module's README has the byte layout): under {@code GROUP_COMMIT}, a small
+ * message (content up to {@link Builder#journalMessageLimit}, 64 KiB) is a record appended to a
+ * shared journal, and so are its state changes and its removal; each record has a length, a CRC32C
+ * and an end marker. A larger message, and every message in the other modes, is a message file
+ * written once (the envelope and the content, each with a CRC32C, and an end marker) and, once the
+ * message has been tried, held or rescheduled, a small state file that is replaced whole, each
+ * written under a temporary name, fsynced, renamed into place, and the directory fsynced before the
+ * call returns. At {@link Builder#open() open} the store rebuilds its index: a torn journal tail
+ * and incomplete file writes are discarded (never acknowledged), damage is moved or copied to
+ * {@code corrupt/} with a WARN line, and the leases of a crashed run are gone (leases live in
+ * memory only), so what was being delivered is delivered again: at-least-once, never lost.
  *
  * <p><b>Durability</b> ({@link Durability}): {@code GROUP_COMMIT} (the default) lets concurrent
- * callers share directory fsyncs, so many SMTP sessions get a durable {@code 250} without paying
- * one disk flush each; {@code PER_MESSAGE} gives every call its own; {@code NONE} is for tests only
- * and loses mail on a power cut.
+ * callers share one journal flush per batch, so many SMTP sessions get a durable {@code 250}
+ * without paying one disk flush each; {@code PER_MESSAGE} gives every call a file and a flush of
+ * its own; {@code NONE} is for tests only and loses mail on a power cut.
  *
  * <p><b>One owner</b>: the store takes an exclusive lock on {@code <directory>/lock}; a second
  * store on the same directory, in this JVM or in another process, fails at open with a {@link
@@ -94,11 +97,16 @@ public final class FileQueueStore implements QueueStore {
   /** How a store makes its writes durable before it returns. */
   public enum Durability {
     /**
-     * The default: data and directory fsynced before the call returns; concurrent callers share the
-     * directory fsyncs (one per batch, as a database commits its log).
+     * The default: durable before the call returns; concurrent callers share the flushes (one per
+     * batch, as a database commits its log): small messages, their state changes and removals are
+     * appended to a shared journal that one fdatasync per batch makes durable; a large message gets
+     * a file of its own (its own fdatasync) and shares the directory fsync.
      */
     GROUP_COMMIT,
-    /** Data and directory fsynced before the call returns, one directory fsync per call. */
+    /**
+     * Durable before the call returns, one flush of its own per call, never shared: every message
+     * is a file of its own, fdatasynced, renamed, and the directory fsynced.
+     */
     PER_MESSAGE,
     /**
      * <b>Unsafe: for tests only.</b> No fsync at all: the files reach the disk when the operating
