@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -315,8 +316,12 @@ public final class FileQueueStore implements QueueStore {
       byte[] envelope = Records.envelope(message);
       InputStream rest = content;
       if (journalMessageLimit > 0 && envelope.length <= MAX_JOURNAL_MESSAGE) {
-        byte[] head = new byte[journalMessageLimit];
-        int n = readUpTo(content, head);
+        byte[] head = new byte[Math.min(journalMessageLimit, 16 * 1024)];
+        int n = readUpTo(content, head, 0);
+        while (n == head.length && head.length < journalMessageLimit) {
+          head = Arrays.copyOf(head, Math.min(journalMessageLimit, 2 * head.length));
+          n += readUpTo(content, head, n);
+        }
         int next = n < head.length ? -1 : readByte(content);
         if (next < 0) {
           enqueueInJournal(message, key, envelope, head, n);
@@ -326,7 +331,7 @@ public final class FileQueueStore implements QueueStore {
         rest =
             new SequenceInputStream(
                 new SequenceInputStream(
-                    new ByteArrayInputStream(head),
+                    new ByteArrayInputStream(head, 0, n),
                     new ByteArrayInputStream(new byte[] {(byte) next})),
                 content);
       }
@@ -383,9 +388,7 @@ public final class FileQueueStore implements QueueStore {
     CRC32C crc = new CRC32C();
     crc.update(content, 0, length);
     int contentCrc = (int) crc.getValue();
-    byte[] record =
-        Journal.record(
-            Journal.MESSAGE, Journal.messagePayload(envelope, content, length, contentCrc));
+    byte[] record = Journal.messageRecord(envelope, content, length, contentCrc);
     Journal.Appended a = journal.append(record);
     boolean durable = false;
     try {
@@ -423,9 +426,12 @@ public final class FileQueueStore implements QueueStore {
     }
   }
 
-  /** Reads {@code in} until {@code buf} is full or the stream ends; returns the byte count. */
-  private static int readUpTo(InputStream in, byte[] buf) throws IOException {
-    int n = 0;
+  /**
+   * Reads {@code in} into {@code buf} from {@code from} on, until it is full or the stream ends;
+   * returns the bytes read.
+   */
+  private static int readUpTo(InputStream in, byte[] buf, int from) throws IOException {
+    int n = from;
     try {
       while (n < buf.length) {
         int r = in.read(buf, n, buf.length - n);
@@ -437,7 +443,7 @@ public final class FileQueueStore implements QueueStore {
     } catch (IOException e) {
       throw new QueueFiles.ContentSourceException(e);
     }
-    return n;
+    return n - from;
   }
 
   // ---------------------------------------------------------------------------------------------

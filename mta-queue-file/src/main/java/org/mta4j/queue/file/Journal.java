@@ -166,14 +166,19 @@ final class Journal {
     return b.array();
   }
 
-  /** A message record's payload: envelope length, envelope, content CRC32C, content. */
-  static byte[] messagePayload(byte[] envelope, byte[] content, int contentLength, int contentCrc) {
-    return ByteBuffer.allocate(4 + envelope.length + 4 + contentLength)
-        .putInt(envelope.length)
-        .put(envelope)
-        .putInt(contentCrc)
-        .put(content, 0, contentLength)
-        .array();
+  /**
+   * A whole message record, built in one array: its payload is the envelope length, the envelope,
+   * the content's CRC32C and the content.
+   */
+  static byte[] messageRecord(byte[] envelope, byte[] content, int contentLength, int contentCrc) {
+    int payload = 4 + envelope.length + 4 + contentLength;
+    ByteBuffer b = ByteBuffer.allocate(RECORD_OVERHEAD + payload);
+    b.put(RECORD_MAGIC).put(MESSAGE).putInt(payload);
+    b.putInt(envelope.length).put(envelope).putInt(contentCrc).put(content, 0, contentLength);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 4, 1 + 4 + payload);
+    b.putInt((int) crc.getValue()).put(RECORD_END);
+    return b.array();
   }
 
   /** Where the content of a message record written at {@code recordOffset} starts. */

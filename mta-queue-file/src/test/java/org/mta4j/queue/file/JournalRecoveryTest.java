@@ -221,6 +221,28 @@ class JournalRecoveryTest {
     assertOnly(firstSegment.subList(1, firstSegment.size()).toArray(String[]::new));
   }
 
+  @Test
+  void aMessageUpToTheLimitGoesToTheJournalAndALargerOneToAFileOfItsOwn() throws IOException {
+    store = FileQueueStore.builder().directory(dir).journalMessageLimit(40_000).open();
+    byte[] fits = ("Subject: fits\r\n\r\n" + "x".repeat(40_000 - 17)).getBytes(UTF_8);
+    byte[] over = ("Subject: over\r\n\r\n" + "x".repeat(40_000 - 16)).getBytes(UTF_8);
+    assertThat(fits).hasSize(40_000);
+    assertThat(over).hasSize(40_001);
+
+    store.enqueue(message("FITS"), new ByteArrayInputStream(fits));
+    store.enqueue(message("OVER"), new ByteArrayInputStream(over));
+
+    assertThat(names(dir.resolve("queue"))).containsExactly("OVER.msg", Journal.name(1));
+    store.close();
+    store = FileQueueStore.builder().directory(dir).journalMessageLimit(40_000).open();
+    try (InputStream in = store.openContent("FITS")) {
+      assertThat(in.readAllBytes()).isEqualTo(fits);
+    }
+    try (InputStream in = store.openContent("OVER")) {
+      assertThat(in.readAllBytes()).isEqualTo(over);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private void threeMessages() throws IOException {
