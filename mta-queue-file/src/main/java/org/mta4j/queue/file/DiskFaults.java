@@ -5,7 +5,8 @@ import java.nio.file.Path;
 
 /**
  * A test seam: failures the disk would give that a test cannot cause for real without mounting a
- * file system (a full disk mid-write, a failing directory fsync). Production uses {@link #NONE}.
+ * file system (a full disk mid-write, a failing fsync), and a place to hold an fsync while a test
+ * lines up concurrent callers. Production uses {@link #NONE}.
  */
 interface DiskFaults {
   DiskFaults NONE = new DiskFaults() {};
@@ -15,4 +16,7 @@ interface DiskFaults {
 
   /** Called before each fsync of the queue directory; may throw or block as the fsync would. */
   default void beforeDirectorySync() throws IOException {}
+
+  /** Called before each flush (fdatasync) of a journal segment; may throw or block. */
+  default void beforeJournalSync() throws IOException {}
 }

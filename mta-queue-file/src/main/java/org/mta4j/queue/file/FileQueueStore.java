@@ -5,8 +5,10 @@ import static org.mta4j.queue.file.QueueFiles.STATE_SUFFIX;
 import static org.mta4j.queue.file.QueueFiles.TEMP_SUFFIX;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,6 +33,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
 import org.mta4j.queue.NewMessage;
 import org.mta4j.queue.QueueFilter;
 import org.mta4j.queue.QueueStore;
@@ -55,19 +59,22 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>On disk</b> (the module's README has the byte layout): per message, a message file written
- * once (the envelope and the content, each with a CRC32C, and an end marker) and, once the message
- * has been tried, held or rescheduled, a small state file that is replaced whole. Every file is
- * written under a temporary name, fsynced, renamed into place, and the directory is fsynced before
- * the call returns. At {@link Builder#open() open} the store rebuilds its index from the files:
- * incomplete writes are deleted, damaged files are moved to {@code corrupt/} with a WARN line, and
- * the leases of a crashed run are gone (leases live in memory only), so what was being delivered is
- * delivered again: at-least-once, never lost.
+ * <p><b>On disk</b> (the module's README has the byte layout): under {@code GROUP_COMMIT}, a small
+ * message (content up to {@link Builder#journalMessageLimit}, 64 KiB) is a record appended to a
+ * shared journal, and so are its state changes and its removal; each record has a length, a CRC32C
+ * and an end marker. A larger message, and every message in the other modes, is a message file
+ * written once (the envelope and the content, each with a CRC32C, and an end marker) and, once the
+ * message has been tried, held or rescheduled, a small state file that is replaced whole, each
+ * written under a temporary name, fsynced, renamed into place, and the directory fsynced before the
+ * call returns. At {@link Builder#open() open} the store rebuilds its index: a torn journal tail
+ * and incomplete file writes are discarded (never acknowledged), damage is moved or copied to
+ * {@code corrupt/} with a WARN line, and the leases of a crashed run are gone (leases live in
+ * memory only), so what was being delivered is delivered again: at-least-once, never lost.
  *
  * <p><b>Durability</b> ({@link Durability}): {@code GROUP_COMMIT} (the default) lets concurrent
- * callers share directory fsyncs, so many SMTP sessions get a durable {@code 250} without paying
- * one disk flush each; {@code PER_MESSAGE} gives every call its own; {@code NONE} is for tests only
- * and loses mail on a power cut.
+ * callers share one journal flush per batch, so many SMTP sessions get a durable {@code 250}
+ * without paying one disk flush each; {@code PER_MESSAGE} gives every call a file and a flush of
+ * its own; {@code NONE} is for tests only and loses mail on a power cut.
  *
  * <p><b>One owner</b>: the store takes an exclusive lock on {@code <directory>/lock}; a second
  * store on the same directory, in this JVM or in another process, fails at open with a {@link
@@ -91,11 +98,16 @@ public final class FileQueueStore implements QueueStore {
   /** How a store makes its writes durable before it returns. */
   public enum Durability {
     /**
-     * The default: data and directory fsynced before the call returns; concurrent callers share the
-     * directory fsyncs (one per batch, as a database commits its log).
+     * The default: durable before the call returns; concurrent callers share the flushes (one per
+     * batch, as a database commits its log): small messages, their state changes and removals are
+     * appended to a shared journal that one fdatasync per batch makes durable; a large message gets
+     * a file of its own (its own fdatasync) and shares the directory fsync.
      */
     GROUP_COMMIT,
-    /** Data and directory fsynced before the call returns, one directory fsync per call. */
+    /**
+     * Durable before the call returns, one flush of its own per call, never shared: every message
+     * is a file of its own, fdatasynced, renamed, and the directory fsynced.
+     */
     PER_MESSAGE,
     /**
      * <b>Unsafe: for tests only.</b> No fsync at all: the files reach the disk when the operating
@@ -113,6 +125,9 @@ public final class FileQueueStore implements QueueStore {
   /** Below this much free space a failed write is taken for a full disk. */
   private static final long FULL_DISK_FLOOR = 1024 * 1024;
 
+  /** The largest {@link Builder#journalMessageLimit}; envelopes larger than this get a file too. */
+  static final int MAX_JOURNAL_MESSAGE = 1024 * 1024;
+
   private final Path directory;
   private final Path queueDir;
   private final Path corruptDir;
@@ -126,6 +141,14 @@ public final class FileQueueStore implements QueueStore {
   private final DirectorySync sync;
   private final Recovery.Report recovery;
   private final LongAdder fileSyncs = new LongAdder();
+  private final Journal journal;
+  private final Journal.Replayed journalRecovery;
+  private final int journalMessageLimit;
+
+  /** One thread at a time compacts and reclaims journal segments. */
+  private final ReentrantLock maintenance = new ReentrantLock();
+
+  private volatile boolean maintenanceWanted = true;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Entry> byId = new HashMap<>();
@@ -162,7 +185,12 @@ public final class FileQueueStore implements QueueStore {
     }
     Recovery.Result recovered = Recovery.run(queueDir, corruptDir, b.verifyContentAtOpen);
     for (Recovery.Found f : recovered.found()) {
-      Entry e = new Entry(f.message().envelope(), f.key(), f.message().content());
+      Entry e =
+          new Entry(
+              f.message().envelope(),
+              f.key(),
+              f.message().content(),
+              queueDir.resolve(f.key() + MESSAGE_SUFFIX));
       if (f.state() != null) {
         e.attempts = f.state().attempts();
         e.nextAttemptAt = f.state().nextAttemptAt();
@@ -177,28 +205,83 @@ public final class FileQueueStore implements QueueStore {
       }
     }
     this.recovery = recovered.report();
+    this.journalMessageLimit = durability == Durability.GROUP_COMMIT ? b.journalMessageLimit : 0;
+    Journal.Replayed replayed = Journal.replay(queueDir, corruptDir);
+    this.journalRecovery = replayed;
+    for (Journal.Found f : replayed.messages().values()) {
+      String id = f.envelope.id();
+      if (byId.containsKey(id)) {
+        log.warn(
+            "file queue {}: message {} is both in a message file and in the journal; keeping the"
+                + " file, the journal's copy goes when its segment is reclaimed",
+            directory,
+            id);
+        continue;
+      }
+      Entry e = new Entry(f.envelope, QueueFiles.key(id), f.content, f.segment.path);
+      e.msgSeg = f.segment;
+      e.recordOffset = f.recordOffset;
+      e.recordLength = f.recordLength;
+      e.msgSegs.addAll(f.messageSegments);
+      ref(f.segment, f.recordLength);
+      if (f.state != null) {
+        e.attempts = f.state.attempts();
+        e.nextAttemptAt = f.state.nextAttemptAt();
+        e.held = f.state.held();
+        e.recipients = f.state.recipients();
+        e.stateSeg = f.stateSegment;
+        e.stateLength = f.stateLength;
+        ref(f.stateSegment, f.stateLength);
+        e.rekey();
+      }
+      byId.put(id, e);
+      byArrival.add(e);
+      if (!e.held) {
+        claimable.add(e);
+      }
+    }
+    this.journal =
+        new Journal(
+            queueDir,
+            durability,
+            b.commitWindow,
+            b.journalSegmentSize,
+            faults,
+            replayed.segments(),
+            replayed.nextSeq());
     this.queueDirChannel = FileChannel.open(queueDir, StandardOpenOption.READ);
     this.sync = new DirectorySync(queueDirChannel, durability, b.commitWindow, faults);
     Recovery.Report r = recovery;
     if (r.tempFilesDeleted() + r.corruptFilesMoved() + r.orphanStatesDeleted() == 0) {
       log.info(
-          "file queue {} open ({}, {}): {} messages",
+          "file queue {} open ({}, {}): {} messages{}",
           directory,
           fileSystemType,
           durability,
-          r.messages());
+          byId.size(),
+          replayed.tornTails() + replayed.damagedRegions() == 0
+              ? ""
+              : "; journal: "
+                  + replayed.tornTails()
+                  + " torn tails cut off, "
+                  + replayed.damagedRegions()
+                  + " damaged regions copied to corrupt/");
     } else {
       log.info(
           "file queue {} open ({}, {}): {} messages recovered; {} incomplete writes deleted, {}"
-              + " damaged files moved to corrupt/, {} interrupted removals finished",
+              + " damaged files moved to corrupt/, {} interrupted removals finished; journal: {}"
+              + " torn tails cut off, {} damaged regions copied to corrupt/",
           directory,
           fileSystemType,
           durability,
-          r.messages(),
+          byId.size(),
           r.tempFilesDeleted(),
           r.corruptFilesMoved(),
-          r.orphanStatesDeleted());
+          r.orphanStatesDeleted(),
+          replayed.tornTails(),
+          replayed.damagedRegions());
     }
+    maintain(); // segments of earlier runs that nothing needs any more
   }
 
   /** A builder; {@link Builder#directory(Path)} is required. */
@@ -231,6 +314,27 @@ public final class FileQueueStore implements QueueStore {
     try {
       checkFreeSpace(id);
       byte[] envelope = Records.envelope(message);
+      InputStream rest = content;
+      if (journalMessageLimit > 0 && envelope.length <= MAX_JOURNAL_MESSAGE) {
+        byte[] head = new byte[Math.min(journalMessageLimit, 16 * 1024)];
+        int n = readUpTo(content, head, 0);
+        while (n == head.length && head.length < journalMessageLimit) {
+          head = Arrays.copyOf(head, Math.min(journalMessageLimit, 2 * head.length));
+          n += readUpTo(content, head, n);
+        }
+        int next = n < head.length ? -1 : readByte(content);
+        if (next < 0) {
+          enqueueInJournal(message, key, envelope, head, n);
+          stored = true;
+          return;
+        }
+        rest =
+            new SequenceInputStream(
+                new SequenceInputStream(
+                    new ByteArrayInputStream(head, 0, n),
+                    new ByteArrayInputStream(new byte[] {(byte) next})),
+                content);
+      }
       QueueFiles.ContentExtent extent;
       try (FileChannel ch =
           FileChannel.open(
@@ -238,13 +342,13 @@ public final class FileQueueStore implements QueueStore {
               StandardOpenOption.CREATE,
               StandardOpenOption.WRITE,
               StandardOpenOption.TRUNCATE_EXISTING)) {
-        extent = QueueFiles.writeMessage(ch, temp, envelope, content, faults);
+        extent = QueueFiles.writeMessage(ch, temp, envelope, rest, faults);
         force(ch);
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       renamed = true;
       sync.awaitDurable();
-      Entry e = new Entry(message, key, extent);
+      Entry e = new Entry(message, key, extent, target);
       lock.lock();
       try {
         byId.put(id, e);
@@ -272,6 +376,74 @@ public final class FileQueueStore implements QueueStore {
         lock.unlock();
       }
     }
+  }
+
+  /**
+   * A small message: one record appended to the journal, made durable by the batch's flush, which
+   * it shares with every caller waiting at the time.
+   */
+  private void enqueueInJournal(
+      NewMessage message, String key, byte[] envelope, byte[] content, int length)
+      throws IOException {
+    CRC32C crc = new CRC32C();
+    crc.update(content, 0, length);
+    int contentCrc = (int) crc.getValue();
+    byte[] record = Journal.messageRecord(envelope, content, length, contentCrc);
+    Journal.Appended a = journal.append(record);
+    boolean durable = false;
+    try {
+      journal.awaitDurable(a.lsn());
+      durable = true;
+    } finally {
+      lock.lock();
+      try {
+        if (durable) {
+          QueueFiles.ContentExtent extent =
+              new QueueFiles.ContentExtent(
+                  Journal.contentOffset(a.offset(), envelope.length), length, contentCrc);
+          Entry e = new Entry(message, key, extent, a.segment().path);
+          e.msgSeg = a.segment();
+          e.recordOffset = a.offset();
+          e.recordLength = record.length;
+          e.msgSegs.add(a.segment());
+          ref(a.segment(), record.length);
+          byId.put(e.id, e);
+          byArrival.add(e);
+          claimable.add(e);
+        }
+        a.segment().pending.decrementAndGet();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private static int readByte(InputStream in) throws IOException {
+    try {
+      return in.read();
+    } catch (IOException e) {
+      throw new QueueFiles.ContentSourceException(e);
+    }
+  }
+
+  /**
+   * Reads {@code in} into {@code buf} from {@code from} on, until it is full or the stream ends;
+   * returns the bytes read.
+   */
+  private static int readUpTo(InputStream in, byte[] buf, int from) throws IOException {
+    int n = from;
+    try {
+      while (n < buf.length) {
+        int r = in.read(buf, n, buf.length - n);
+        if (r < 0) {
+          break;
+        }
+        n += r;
+      }
+    } catch (IOException e) {
+      throw new QueueFiles.ContentSourceException(e);
+    }
+    return n - from;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -330,24 +502,32 @@ public final class FileQueueStore implements QueueStore {
   @Override
   public InputStream openContent(String id) throws IOException {
     Objects.requireNonNull(id, "id");
-    Entry e;
-    lock.lock();
-    try {
-      checkOpen();
-      e = byId.get(id);
-    } finally {
-      lock.unlock();
+    for (int tries = 0; ; tries++) {
+      Path file;
+      QueueFiles.ContentExtent extent;
+      lock.lock();
+      try {
+        checkOpen();
+        Entry e = byId.get(id);
+        if (e == null) {
+          throw new NoSuchFileException(id, null, "no such message in the file queue");
+        }
+        file = e.file;
+        extent = e.content;
+      } finally {
+        lock.unlock();
+      }
+      FileChannel ch;
+      try {
+        ch = FileChannel.open(file, StandardOpenOption.READ);
+      } catch (NoSuchFileException gone) {
+        if (tries < 3) {
+          continue; // compaction moved it and reclaimed its old segment: look it up again
+        }
+        throw new NoSuchFileException(id, null, "removed from the file queue");
+      }
+      return new BufferedInputStream(new ContentStream(ch, id, extent));
     }
-    if (e == null) {
-      throw new NoSuchFileException(id, null, "no such message in the file queue");
-    }
-    FileChannel ch;
-    try {
-      ch = FileChannel.open(messageFile(e), StandardOpenOption.READ);
-    } catch (NoSuchFileException gone) {
-      throw new NoSuchFileException(id, null, "removed from the file queue");
-    }
-    return new BufferedInputStream(new ContentStream(ch, id, e.content));
   }
 
   @Override
@@ -412,6 +592,7 @@ public final class FileQueueStore implements QueueStore {
       }
     } finally {
       e.io.unlock();
+      maintain();
     }
   }
 
@@ -486,6 +667,7 @@ public final class FileQueueStore implements QueueStore {
       return true;
     } finally {
       e.io.unlock();
+      maintain();
     }
   }
 
@@ -522,6 +704,7 @@ public final class FileQueueStore implements QueueStore {
       return true;
     } finally {
       e.io.unlock();
+      maintain();
     }
   }
 
@@ -547,6 +730,7 @@ public final class FileQueueStore implements QueueStore {
       return true;
     } finally {
       e.io.unlock();
+      maintain();
     }
   }
 
@@ -584,6 +768,7 @@ public final class FileQueueStore implements QueueStore {
       return true;
     } finally {
       e.io.unlock();
+      maintain();
     }
   }
 
@@ -603,6 +788,8 @@ public final class FileQueueStore implements QueueStore {
       lock.unlock();
     }
     int flushed = 0;
+    long journalLsn = 0;
+    boolean anyFile = false;
     for (Entry e : candidates) {
       e.io.lock();
       try {
@@ -617,7 +804,12 @@ public final class FileQueueStore implements QueueStore {
         } finally {
           lock.unlock();
         }
-        writeState(e, next, false); // one directory fsync for all of them, below
+        long lsn = writeState(e, next, false); // one fsync for all of them, below
+        if (lsn > 0) {
+          journalLsn = Math.max(journalLsn, lsn);
+        } else {
+          anyFile = true;
+        }
         lock.lock();
         try {
           claimable.remove(e);
@@ -632,9 +824,13 @@ public final class FileQueueStore implements QueueStore {
         e.io.unlock();
       }
     }
-    if (flushed > 0) {
+    if (anyFile) {
       awaitDurable("flushing the queue");
     }
+    if (journalLsn > 0) {
+      awaitJournal(journalLsn, "flushing the queue");
+    }
+    maintain();
     return flushed;
   }
 
@@ -674,8 +870,14 @@ public final class FileQueueStore implements QueueStore {
       lock.unlock();
     }
     try {
-      sync.close();
-      queueDirChannel.close();
+      maintenance.lock(); // let a compaction under way finish
+      try {
+        sync.close();
+        journal.close();
+        queueDirChannel.close();
+      } finally {
+        maintenance.unlock();
+      }
     } finally {
       directoryLock.close();
     }
@@ -707,6 +909,22 @@ public final class FileQueueStore implements QueueStore {
 
   long fileSyncs() {
     return fileSyncs.sum();
+  }
+
+  long journalSyncs() {
+    return journal.syncs();
+  }
+
+  int waitingForJournal() {
+    return journal.waiting();
+  }
+
+  Journal.Replayed journalRecovery() {
+    return journalRecovery;
+  }
+
+  List<Journal.Segment> journalSegments() {
+    return journal.segments();
   }
 
   int waitingForCommit() {
@@ -751,10 +969,6 @@ public final class FileQueueStore implements QueueStore {
   // ---------------------------------------------------------------------------------------------
   // files
 
-  private Path messageFile(Entry e) {
-    return queueDir.resolve(e.key + MESSAGE_SUFFIX);
-  }
-
   /** fdatasync: the data, and the metadata needed to read it back (size, blocks). */
   private void force(FileChannel ch) throws IOException {
     if (durability != Durability.NONE) {
@@ -763,8 +977,39 @@ public final class FileQueueStore implements QueueStore {
     }
   }
 
-  /** Replaces the state file of {@code e}: temporary file, fsync, rename, and the directory. */
-  private void writeState(Entry e, Records.State state, boolean awaitDurable) throws IOException {
+  /**
+   * Writes the new state of {@code e}: for a message in the journal, a state record appended to it;
+   * otherwise its state file replaced (temporary file, fsync, rename, and the directory). Returns
+   * the journal position to await, or 0 for a state file.
+   */
+  private long writeState(Entry e, Records.State state, boolean awaitDurable) throws IOException {
+    if (e.msgSeg != null) {
+      String what = "writing the state of " + e.id;
+      byte[] record =
+          Journal.record(Journal.STATE, Journal.idPayload(e.id, Records.state(e.id, state)));
+      Journal.Appended a;
+      try {
+        a = journal.append(record);
+      } catch (IOException x) {
+        throw storageFailure(what, x);
+      }
+      lock.lock();
+      try {
+        if (e.stateSeg != null) {
+          unref(e.stateSeg, e.stateLength);
+        }
+        e.stateSeg = a.segment();
+        e.stateLength = record.length;
+        ref(a.segment(), record.length);
+        a.segment().pending.decrementAndGet();
+      } finally {
+        lock.unlock();
+      }
+      if (awaitDurable) {
+        awaitJournal(a.lsn(), what);
+      }
+      return a.lsn();
+    }
     Path target = queueDir.resolve(e.key + STATE_SUFFIX);
     Path temp = queueDir.resolve(e.key + STATE_SUFFIX + TEMP_SUFFIX);
     byte[] bytes = QueueFiles.stateFile(Records.state(e.id, state));
@@ -786,6 +1031,7 @@ public final class FileQueueStore implements QueueStore {
     if (awaitDurable) {
       awaitDurable("writing the state of " + e.id);
     }
+    return 0;
   }
 
   /**
@@ -793,8 +1039,12 @@ public final class FileQueueStore implements QueueStore {
    * the index. A crash in between leaves an orphan state file, which open deletes.
    */
   private void removeFiles(Entry e, String what) throws IOException {
+    if (e.msgSeg != null) {
+      removeFromJournal(e, what);
+      return;
+    }
     try {
-      Files.deleteIfExists(messageFile(e));
+      Files.deleteIfExists(e.file);
     } catch (IOException x) {
       throw storageFailure(what, x);
     }
@@ -812,6 +1062,238 @@ public final class FileQueueStore implements QueueStore {
       log.warn("file queue {}: {}: state file left behind: {}", directory, what, x.toString());
     }
     awaitDurable(what);
+  }
+
+  /**
+   * Removes a message in the journal: a removal record (which cancels its records in older
+   * segments), then out of the index; its segments are reclaimed once nothing else needs them.
+   */
+  private void removeFromJournal(Entry e, String what) throws IOException {
+    byte[] record = Journal.record(Journal.REMOVED, Journal.idPayload(e.id, new byte[0]));
+    Journal.Appended a;
+    try {
+      a = journal.append(record);
+    } catch (IOException x) {
+      throw storageFailure(what, x);
+    }
+    lock.lock();
+    try {
+      byId.remove(e.id);
+      byArrival.remove(e);
+      claimable.remove(e);
+      unref(e.msgSeg, e.recordLength);
+      if (e.stateSeg != null) {
+        unref(e.stateSeg, e.stateLength);
+      }
+      for (Journal.Segment s : e.msgSegs) {
+        if (s != a.segment() && !s.deleted) {
+          a.segment().deps.add(s); // this record must outlive every copy of the message
+        }
+      }
+      a.segment().pending.decrementAndGet();
+    } finally {
+      lock.unlock();
+    }
+    awaitJournal(a.lsn(), what);
+  }
+
+  private void awaitJournal(long lsn, String what) throws IOException {
+    try {
+      journal.awaitDurable(lsn);
+    } catch (IOException x) {
+      throw storageFailure(what, x);
+    }
+  }
+
+  /** Counts a live record in a segment; call with the lock held. */
+  private static void ref(Journal.Segment s, int bytes) {
+    s.refs++;
+    s.liveBytes += bytes;
+  }
+
+  /** Forgets a live record; call with the lock held. */
+  private void unref(Journal.Segment s, int bytes) {
+    s.refs--;
+    s.liveBytes -= bytes;
+    if (s != journal.active() && (s.refs == 0 || isMostlyDead(s))) {
+      maintenanceWanted = true;
+    }
+  }
+
+  /** A sealed segment whose live records fill less than a quarter of it: worth compacting. */
+  private static boolean isMostlyDead(Journal.Segment s) {
+    return s.liveBytes * 4 < s.size - Journal.SEGMENT_HEADER;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // journal maintenance
+
+  /**
+   * Compacts and reclaims journal segments if something changed that may allow it. Runs in the
+   * caller's thread after its own work is done, one thread at a time; never throws (a failure is
+   * logged and tried again later).
+   */
+  private void maintain() {
+    if (!(maintenanceWanted || journal.takeRolled()) || !maintenance.tryLock()) {
+      return;
+    }
+    try {
+      if (closed) {
+        return;
+      }
+      maintenanceWanted = false;
+      compact();
+      reclaim();
+    } catch (IOException | RuntimeException x) {
+      maintenanceWanted = true;
+      log.warn(
+          "file queue {}: reclaiming journal space failed (tried again later): {}",
+          directory,
+          x.toString());
+    } finally {
+      maintenance.unlock();
+    }
+  }
+
+  /**
+   * Copies the live messages of one mostly dead sealed segment (and their newest state) to the end
+   * of the log, so the segment can go. A message being written right now is passed by.
+   */
+  private void compact() throws IOException {
+    Journal.Segment victim = null;
+    List<Entry> movers = new ArrayList<>();
+    lock.lock();
+    try {
+      Journal.Segment active = journal.active();
+      for (Journal.Segment s : journal.segments()) {
+        if (s != active && !s.deleted && s.refs > 0 && isMostlyDead(s)) {
+          victim = s;
+          break;
+        }
+      }
+      if (victim == null) {
+        return;
+      }
+      for (Entry e : byId.values()) {
+        if (e.msgSeg == victim || e.stateSeg == victim) {
+          movers.add(e);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (Entry e : movers) {
+      relocate(e, victim);
+    }
+  }
+
+  private void relocate(Entry e, Journal.Segment victim) throws IOException {
+    if (!e.io.tryLock()) {
+      maintenanceWanted = true; // busy: next time
+      return;
+    }
+    try {
+      boolean copyMessage;
+      boolean copyState;
+      long recordOffset;
+      int recordLength;
+      Records.State state;
+      lock.lock();
+      try {
+        if (byId.get(e.id) != e) {
+          return;
+        }
+        copyMessage = e.msgSeg == victim;
+        // a copied message takes its state along: the old state record may go before it
+        copyState = e.stateSeg != null && (copyMessage || e.stateSeg == victim);
+        recordOffset = e.recordOffset;
+        recordLength = e.recordLength;
+        state = new Records.State(e.attempts, e.nextAttemptAt, e.held, e.recipients);
+      } finally {
+        lock.unlock();
+      }
+      byte[] message =
+          copyMessage ? Journal.readRecord(victim.path, recordOffset, recordLength) : new byte[0];
+      byte[] stateRecord =
+          copyState
+              ? Journal.record(Journal.STATE, Journal.idPayload(e.id, Records.state(e.id, state)))
+              : new byte[0];
+      byte[] both = new byte[message.length + stateRecord.length];
+      System.arraycopy(message, 0, both, 0, message.length);
+      System.arraycopy(stateRecord, 0, both, message.length, stateRecord.length);
+      Journal.Appended a = journal.append(both);
+      lock.lock();
+      try {
+        if (copyMessage) {
+          unref(e.msgSeg, e.recordLength);
+          long moved = a.offset() - e.recordOffset;
+          e.content =
+              new QueueFiles.ContentExtent(
+                  e.content.offset() + moved, e.content.size(), e.content.crc());
+          e.msgSeg = a.segment();
+          e.recordOffset = a.offset();
+          e.file = a.segment().path;
+          e.msgSegs.add(a.segment());
+          ref(a.segment(), e.recordLength);
+        }
+        if (copyState) {
+          unref(e.stateSeg, e.stateLength);
+          e.stateSeg = a.segment();
+          e.stateLength = stateRecord.length;
+          ref(a.segment(), stateRecord.length);
+        }
+        a.segment().pending.decrementAndGet();
+      } finally {
+        lock.unlock();
+      }
+    } finally {
+      e.io.unlock();
+    }
+  }
+
+  /**
+   * Deletes every sealed segment that no live message needs and whose removal records cancel
+   * nothing that still exists; the log is flushed first, so whatever superseded their records is on
+   * disk, and the directory after, so a deleted segment does not come back.
+   */
+  private void reclaim() throws IOException {
+    while (true) {
+      List<Journal.Segment> gone = new ArrayList<>();
+      lock.lock();
+      try {
+        Journal.Segment active = journal.active();
+        for (Journal.Segment s : journal.segments()) {
+          s.deps.removeIf(d -> d.deleted);
+          if (s != active
+              && !s.deleted
+              && s.refs == 0
+              && s.pending.get() == 0
+              && s.deps.isEmpty()) {
+            gone.add(s);
+          }
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (gone.isEmpty()) {
+        return;
+      }
+      journal.awaitDurable(journal.written());
+      for (Journal.Segment s : gone) {
+        journal.delete(s);
+      }
+      if (durability != Durability.NONE) {
+        Recovery.syncDirectory(queueDir);
+      }
+      lock.lock();
+      try {
+        for (Journal.Segment s : gone) {
+          s.deleted = true;
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
   }
 
   private void awaitDurable(String what) throws IOException {
@@ -935,7 +1417,25 @@ public final class FileQueueStore implements QueueStore {
     final String reversePath;
     final MailParameters parameters;
     final Instant arrivedAt;
-    final QueueFiles.ContentExtent content;
+
+    /** The file its content is in: its message file, or a journal segment. */
+    Path file;
+
+    QueueFiles.ContentExtent content;
+
+    /** In the journal: the segment and place of its message record, else null. */
+    Journal.Segment msgSeg;
+
+    long recordOffset;
+    int recordLength;
+
+    /** Every segment holding a copy of its message record (a removal must outlive them). */
+    final List<Journal.Segment> msgSegs = new ArrayList<>(1);
+
+    /** In the journal: the segment of its newest state record, null while it has none. */
+    Journal.Segment stateSeg;
+
+    int stateLength;
 
     /** Serializes the file writes of this message, so the last write is the last state. */
     final ReentrantLock io = new ReentrantLock();
@@ -953,8 +1453,9 @@ public final class FileQueueStore implements QueueStore {
     /** The later of nextAttemptAt and leaseExpiry: the key in {@code claimable}. */
     Instant claimableAt;
 
-    Entry(NewMessage m, String key, QueueFiles.ContentExtent content) {
+    Entry(NewMessage m, String key, QueueFiles.ContentExtent content, Path file) {
       this.id = m.id();
+      this.file = file;
       this.key = key;
       this.reversePath = m.reversePath();
       this.parameters = m.parameters();
@@ -997,6 +1498,8 @@ public final class FileQueueStore implements QueueStore {
     private Duration commitWindow = Duration.ZERO;
     private long minFreeSpace = 64L * 1024 * 1024;
     private boolean verifyContentAtOpen = true;
+    private int journalMessageLimit = 64 * 1024;
+    private long journalSegmentSize = 16L * 1024 * 1024;
     private DiskFaults faults = DiskFaults.NONE;
 
     private Builder() {}
@@ -1048,6 +1551,33 @@ public final class FileQueueStore implements QueueStore {
      */
     public Builder verifyContentAtOpen(boolean verify) {
       this.verifyContentAtOpen = verify;
+      return this;
+    }
+
+    /**
+     * {@code GROUP_COMMIT} only: a message whose content is at most this many bytes is appended to
+     * the shared journal, where concurrent enqueues share one flush; a larger one gets a message
+     * file of its own, written as it streams in (so it never sits in the heap as a whole). Default
+     * 64 KiB (the stream is read through a buffer of this size either way), at most 1 MiB; 0 gives
+     * every message its own file.
+     */
+    public Builder journalMessageLimit(int bytes) {
+      if (bytes < 0 || bytes > MAX_JOURNAL_MESSAGE) {
+        throw new IllegalArgumentException(
+            "journalMessageLimit must be between 0 and " + MAX_JOURNAL_MESSAGE + ": " + bytes);
+      }
+      this.journalMessageLimit = bytes;
+      return this;
+    }
+
+    /**
+     * The size at which a journal segment is sealed and a new one started (tests make it small).
+     */
+    Builder journalSegmentSize(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("journalSegmentSize must be >= 1024: " + bytes);
+      }
+      this.journalSegmentSize = bytes;
       return this;
     }
 

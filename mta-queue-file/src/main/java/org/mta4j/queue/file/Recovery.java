@@ -52,6 +52,8 @@ final class Recovery {
       String name = p.getFileName().toString();
       if (!Files.isRegularFile(p)) {
         log.warn("file queue {}: {} is not a regular file; left alone", queueDir, name);
+      } else if (name.startsWith(Journal.PREFIX) && name.endsWith(Journal.SUFFIX)) {
+        continue; // journal segments: Journal.replay reads them
       } else if (name.endsWith(TEMP_SUFFIX)) {
         log.info(
             "file queue {}: deleting {}, a write that did not complete (never acknowledged)",

@@ -47,6 +47,12 @@ class FileQueueStoreBuilderTest {
     assertThatThrownBy(() -> b.minFreeSpace(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("minFreeSpace must be >= 0: -1");
+    assertThatThrownBy(() -> b.journalMessageLimit(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("journalMessageLimit must be between 0 and 1048576: -1");
+    assertThatThrownBy(() -> b.journalMessageLimit(1024 * 1024 + 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("journalMessageLimit");
     assertThatThrownBy(() -> b.directory(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> b.durability(null)).isInstanceOf(NullPointerException.class);
   }

@@ -125,7 +125,12 @@ class FileQueueStoreRecoveryTest {
   void withoutVerificationAtOpenDamagedContentFailsWhenReadToTheEnd() throws IOException {
     flipContentByte("B");
 
-    store = FileQueueStore.builder().directory(dir).verifyContentAtOpen(false).open();
+    store =
+        FileQueueStore.builder()
+            .directory(dir)
+            .journalMessageLimit(0)
+            .verifyContentAtOpen(false)
+            .open();
 
     assertThat(store.list(QueueFilter.all(T0)).stream().map(QueuedMessage::id))
         .containsExactly("A", "B", "C");
@@ -263,7 +268,9 @@ class FileQueueStoreRecoveryTest {
   // ---------------------------------------------------------------------------------------------
 
   private FileQueueStore open() throws IOException {
-    return FileQueueStore.builder().directory(dir).open();
+    // every message in a file of its own: this test is about those files (JournalRecoveryTest
+    // is about the journal)
+    return FileQueueStore.builder().directory(dir).journalMessageLimit(0).open();
   }
 
   private void assertOnly(String... ids) throws IOException {
