@@ -344,7 +344,13 @@ public final class QueueManager implements AutoCloseable {
 
   /** One line per recipient and attempt, as Postfix logs it. */
   private void logAttempt(QueuedMessage m, Recipient r, Outcome o, Instant now, Duration took) {
-    Duration delay = Duration.between(m.arrivedAt(), now);
+    // Arrival to the end of this attempt. The run's "now" can be earlier than the arrival of a
+    // message queued while the run was under way, so measure to the clock and never below zero.
+    Instant end = s.clock().instant();
+    Duration delay = Duration.between(m.arrivedAt(), end.isAfter(now) ? end : now);
+    if (delay.isNegative()) {
+      delay = Duration.ZERO;
+    }
     MtaEvent.Status status =
         switch (o) {
           case Outcome.Delivered x -> MtaEvent.Status.DELIVERED;

@@ -15,7 +15,6 @@ import java.util.function.Consumer;
 import org.mta4j.Mta;
 import org.mta4j.queue.file.FileQueueStore;
 import org.mta4j.routing.Route;
-import org.mta4j.server.Listener;
 
 /**
  * A plain Java service that sends password-reset mail through an embedded mta4j null client.
@@ -73,10 +72,8 @@ public final class PasswordResetService implements AutoCloseable {
     Mta.Builder b =
         Mta.builder()
             .hostname(s.heloName())
-            // Mta always runs an SMTP listener; a null client keeps it on an ephemeral loopback
-            // port and lets nobody relay through it (no trusted networks, no local domains).
-            .listener(Listener.smtp("127.0.0.1", 0))
-            .trustedNetworks()
+            // A null client: no SMTP listener at all, mail comes only from submit().
+            .listening(false)
             .queueStore(queue)
             // STARTTLS required (Route.Smtp.relay's default), then AUTH with the credentials
             .smarthost(
