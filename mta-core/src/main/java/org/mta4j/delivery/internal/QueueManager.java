@@ -344,10 +344,9 @@ public final class QueueManager implements AutoCloseable {
 
   /** One line per recipient and attempt, as Postfix logs it. */
   private void logAttempt(QueuedMessage m, Recipient r, Outcome o, Instant now, Duration took) {
-    // Arrival to the end of this attempt. The run's "now" can be earlier than the arrival of a
-    // message queued while the run was under way, so measure to the clock and never below zero.
-    Instant end = s.clock().instant();
-    Duration delay = Duration.between(m.arrivedAt(), end.isAfter(now) ? end : now);
+    // Arrival to the start of this run. A message queued while the run was under way arrived
+    // after the run's "now": its delay is zero, never negative.
+    Duration delay = Duration.between(m.arrivedAt(), now);
     if (delay.isNegative()) {
       delay = Duration.ZERO;
     }
