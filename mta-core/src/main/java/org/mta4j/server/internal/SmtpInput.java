@@ -21,12 +21,18 @@ final class SmtpInput {
   record Line(String text, Ending ending, boolean tooLong, boolean binary) {}
 
   private InputStream in;
+  private ReadDeadline deadline;
   private byte[] buf;
   private int pos;
   private int limit;
 
-  SmtpInput(InputStream in, int bufferSize) {
+  /**
+   * Reads from {@code in}; {@code deadline} bounds each blocking read, or is null when the stream
+   * enforces its own timeout ({@code SO_TIMEOUT}, as for TLS).
+   */
+  SmtpInput(InputStream in, ReadDeadline deadline, int bufferSize) {
     this.in = in;
+    this.deadline = deadline;
     this.buf = new byte[bufferSize];
   }
 
@@ -53,9 +59,13 @@ final class SmtpInput {
     pool.give(b);
   }
 
-  /** Reads from a new stream (after the TLS handshake), dropping anything still buffered. */
+  /**
+   * Reads from a new stream (after the TLS handshake), which enforces its own timeout, dropping
+   * anything still buffered.
+   */
   void switchTo(InputStream newIn) {
     this.in = newIn;
+    this.deadline = null;
     discardBuffered();
   }
 
@@ -73,7 +83,19 @@ final class SmtpInput {
     if (pos < limit) {
       return true;
     }
-    int n = in.read(buf, 0, buf.length);
+    int n;
+    if (deadline == null) {
+      n = in.read(buf, 0, buf.length);
+    } else {
+      deadline.arm();
+      try {
+        n = in.read(buf, 0, buf.length);
+      } catch (IOException e) {
+        deadline.disarm(); // a timeout takes precedence
+        throw e;
+      }
+      deadline.disarm();
+    }
     if (n <= 0) {
       return false;
     }

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * virtual-thread scheduler rather than submitted from outside it (with one message per connection
  * this measurably cut the server's CPU per message). A semaphore taken before {@code accept()}
  * bounds the total number of sessions (further clients wait in the listen backlog, as with
- * Postfix's process limit); a per-client count refuses one address that takes too many.
+ * Postfix's process limit); a per-client count refuses one address that takes too many. One more
+ * virtual thread sweeps the sessions for overdue reads ({@link ReadDeadline}).
  */
 public final class SmtpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
@@ -38,6 +39,7 @@ public final class SmtpServer implements AutoCloseable {
   private final Set<Thread> sessionThreads = ConcurrentHashMap.newKeySet();
   private final List<ServerSocket> serverSockets = new ArrayList<>();
   private final List<Thread> acceptors = new ArrayList<>();
+  private Thread sweeper;
   private final AtomicLong sessionCounter = new AtomicLong();
   private final BufferPool buffers = new BufferPool(64);
   private volatile boolean shuttingDown;
@@ -96,6 +98,8 @@ public final class SmtpServer implements AutoCloseable {
       closeSockets();
       throw e;
     }
+    Duration period = sweepPeriod(config.commandTimeout(), config.dataTimeout());
+    sweeper = Thread.ofVirtual().name("mta4j-timeouts").start(() -> sweepTimeouts(period));
   }
 
   /** The bound ports, in listener order. */
@@ -106,6 +110,29 @@ public final class SmtpServer implements AutoCloseable {
   /** The number of open sessions. */
   public int activeSessions() {
     return sessions.size();
+  }
+
+  /** A tenth of the shorter timeout, between 5 ms and 1 s: how late a timeout may be. */
+  static Duration sweepPeriod(Duration commandTimeout, Duration dataTimeout) {
+    Duration shorter = commandTimeout.compareTo(dataTimeout) <= 0 ? commandTimeout : dataTimeout;
+    Duration tenth = shorter.dividedBy(10);
+    Duration min = Duration.ofMillis(5);
+    Duration max = Duration.ofSeconds(1);
+    return tenth.compareTo(min) < 0 ? min : tenth.compareTo(max) > 0 ? max : tenth;
+  }
+
+  private void sweepTimeouts(Duration period) {
+    while (!shuttingDown) {
+      try {
+        Thread.sleep(period);
+      } catch (InterruptedException e) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (SmtpSession s : sessions) {
+        s.checkTimeout(now);
+      }
+    }
   }
 
   private void acceptLoop(ServerSocket ss, Listener listener, List<Cidr> proxies) {
@@ -233,6 +260,9 @@ public final class SmtpServer implements AutoCloseable {
     closeSockets();
     for (Thread t : acceptors) {
       t.interrupt();
+    }
+    if (sweeper != null) {
+      sweeper.interrupt();
     }
     for (SmtpSession s : sessions) {
       s.shutdownIfIdle();

@@ -54,6 +54,13 @@ final class SmtpSession {
   private Socket socket;
   private final Socket plainSocket;
   private final boolean implicitTls;
+
+  /**
+   * The read timeout while the session is plain text; with TLS the socket's {@code SO_TIMEOUT}
+   * bounds reads instead (see {@link #readTimeout}).
+   */
+  private final ReadDeadline readDeadline;
+
   private SmtpInput in;
   private OutputStream out;
 
@@ -89,6 +96,7 @@ final class SmtpSession {
     this.plainSocket = socket;
     this.implicitTls = implicitTls;
     this.id = id;
+    this.readDeadline = new ReadDeadline(socket, config.commandTimeout());
     // the addresses are read on the session's own thread (run), not on the acceptor
     this.content = new ContentBuffer(config.memoryPerMessage(), null, server.buffers());
   }
@@ -112,6 +120,11 @@ final class SmtpSession {
     }
   }
 
+  /** Called by the server's timeout sweeper ({@link ReadDeadline}). */
+  void checkTimeout(long nanoTime) {
+    readDeadline.check(nanoTime);
+  }
+
   void forceClose() {
     try {
       plainSocket.close();
@@ -128,6 +141,8 @@ final class SmtpSession {
       client = (InetSocketAddress) plainSocket.getRemoteSocketAddress();
       local = (InetSocketAddress) plainSocket.getLocalSocketAddress();
       plainSocket.setTcpNoDelay(true);
+      // bounds the PROXY header and an implicit TLS handshake; plain-text sessions then use
+      // readDeadline instead
       plainSocket.setSoTimeout(timeoutMillis(config.commandTimeout()));
       if (slot.proxyExpected()) {
         try {
@@ -151,7 +166,8 @@ final class SmtpSession {
         if (implicitTls) {
           startTls();
         } else {
-          in = new SmtpInput(plainSocket.getInputStream(), COMMAND_BUFFER);
+          plainSocket.setSoTimeout(0);
+          in = new SmtpInput(plainSocket.getInputStream(), readDeadline, COMMAND_BUFFER);
           out = new BufferedOutputStream(plainSocket.getOutputStream(), COMMAND_BUFFER);
         }
         log.debug("connect from {}", client);
@@ -547,11 +563,11 @@ final class SmtpSession {
     flushAndYield();
     String txId = server.nextTransactionId();
     startContent(txId, true);
-    plainSocketTimeout(config.dataTimeout());
+    readTimeout(config.dataTimeout());
     try {
       in.readData(decoder);
     } finally {
-      plainSocketTimeout(config.commandTimeout());
+      readTimeout(config.commandTimeout());
     }
     finishMessage(txId);
   }
@@ -575,11 +591,11 @@ final class SmtpSession {
       refusal = rejectedRecipients > 0 ? Replies.NO_VALID_RECIPIENTS : Replies.NEED_RCPT;
     }
     if (refusal != null) {
-      plainSocketTimeout(config.dataTimeout());
+      readTimeout(config.dataTimeout());
       try {
         in.readChunk(size, null); // the chunk is read and dropped, so the next command is found
       } finally {
-        plainSocketTimeout(config.commandTimeout());
+        readTimeout(config.commandTimeout());
       }
       error(refusal);
       return;
@@ -589,11 +605,11 @@ final class SmtpSession {
       bdatFailed = false;
       startContent(server.nextTransactionId(), false);
     }
-    plainSocketTimeout(config.dataTimeout());
+    readTimeout(config.dataTimeout());
     try {
       in.readChunk(size, bdatFailed ? null : decoder);
     } finally {
-      plainSocketTimeout(config.commandTimeout());
+      readTimeout(config.commandTimeout());
     }
     if (!last) {
       if (decoder.tooBig() && !bdatFailed) {
@@ -780,6 +796,9 @@ final class SmtpSession {
   }
 
   private void startTls() throws IOException {
+    // from here on SO_TIMEOUT bounds reads (the handshake's, then the TLS session's): the current
+    // timeout is the command timeout, as STARTTLS is a command
+    plainSocket.setSoTimeout(timeoutMillis(config.commandTimeout()));
     SSLSocket ssl =
         (SSLSocket)
             config
@@ -791,7 +810,7 @@ final class SmtpSession {
     socket = ssl;
     tls = new TlsInfo(ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
     if (in == null) {
-      in = new SmtpInput(ssl.getInputStream(), COMMAND_BUFFER);
+      in = new SmtpInput(ssl.getInputStream(), null, COMMAND_BUFFER);
     } else {
       in.switchTo(ssl.getInputStream()); // drops plaintext pipelined after STARTTLS (CVE-2011-0411)
     }
@@ -1053,8 +1072,13 @@ final class SmtpSession {
     }
   }
 
-  private void plainSocketTimeout(java.time.Duration d) throws IOException {
-    socket.setSoTimeout(timeoutMillis(d));
+  /** The timeout of the following reads: the command or the data timeout. */
+  private void readTimeout(java.time.Duration d) throws IOException {
+    if (tls == null) {
+      readDeadline.timeout(d);
+    } else {
+      socket.setSoTimeout(timeoutMillis(d));
+    }
   }
 
   private static int timeoutMillis(java.time.Duration d) {
