@@ -19,6 +19,7 @@ import org.mta4j.queue.NewMessage;
 import org.mta4j.queue.QueueStoreException;
 import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
+import org.mta4j.testing.ChildJvm;
 
 /** One owner per directory: a second store, in this JVM or in another process, fails at open. */
 @Timeout(60)

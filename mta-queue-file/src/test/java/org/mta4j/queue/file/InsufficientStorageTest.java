@@ -29,6 +29,7 @@ import org.mta4j.queue.RecipientState;
 import org.mta4j.server.Listener;
 import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
+import org.mta4j.testing.SmtpClientWire;
 
 /**
  * A full or read-only disk: enqueue fails with insufficient storage (the server's {@code 452

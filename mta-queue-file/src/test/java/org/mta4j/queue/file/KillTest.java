@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.mta4j.testing.ChildJvm;
+import org.mta4j.testing.SmtpClientWire;
 
 /**
  * The durability promise under {@code kill -9}: an MTA on the file queue in a child JVM is killed

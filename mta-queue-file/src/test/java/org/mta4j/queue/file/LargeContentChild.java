@@ -9,6 +9,7 @@ import java.util.List;
 import org.mta4j.queue.NewMessage;
 import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
+import org.mta4j.testing.GeneratedContent;
 
 /**
  * Run by {@link LargeContentTest} in a JVM with a small heap: enqueues {@code args[1]} MiB of

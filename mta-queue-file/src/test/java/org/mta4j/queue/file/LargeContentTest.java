@@ -16,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mta4j.queue.NewMessage;
 import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
+import org.mta4j.testing.ChildJvm;
+import org.mta4j.testing.GeneratedContent;
 
 /** Content is streamed through a bounded buffer: a message's size is not a heap size. */
 @Timeout(120)

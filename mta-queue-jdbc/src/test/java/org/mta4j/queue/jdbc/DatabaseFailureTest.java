@@ -26,6 +26,7 @@ import org.mta4j.queue.QueueStoreException;
 import org.mta4j.server.Listener;
 import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
+import org.mta4j.testing.SmtpClientWire;
 
 /**
  * The database fails under the store, for real: PostgreSQL terminates the session behind a

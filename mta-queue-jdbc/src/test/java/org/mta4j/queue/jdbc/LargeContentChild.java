@@ -8,6 +8,7 @@ import java.util.List;
 import org.mta4j.queue.NewMessage;
 import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
+import org.mta4j.testing.GeneratedContent;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.mta4j.testing.ChildJvm;
 
 /**
  * Content is streamed in chunks both ways: a message's size is not a heap size, on PostgreSQL,

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mta4j.queue.NewMessage;
 import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
+import org.mta4j.testing.ChildJvm;
 
 /**
  * Several nodes, one queue: three mta4j nodes, each in a JVM of its own ({@link NodeChild}), share

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.mta4j.testing.ChildJvm;
+import org.mta4j.testing.SmtpClientWire;
 
 /**
  * The durability promise under {@code kill -9}, on PostgreSQL: an mta4j node on the JDBC queue in a

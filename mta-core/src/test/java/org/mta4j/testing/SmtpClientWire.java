@@ -1,4 +1,4 @@
-package org.mta4j.queue.jdbc;
+package org.mta4j.testing;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -19,7 +19,7 @@ import java.time.Duration;
  * (multi-line replies folded to their last line), every read bounded by a timeout. It does no
  * dot-stuffing: callers send content without lines that start with a dot. Not thread-safe.
  */
-final class SmtpClientWire implements AutoCloseable {
+public final class SmtpClientWire implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
@@ -31,7 +31,7 @@ final class SmtpClientWire implements AutoCloseable {
   }
 
   /** Connects to 127.0.0.1:port and reads the greeting, which must be 220. */
-  static SmtpClientWire connect(int port, Duration timeout) throws IOException {
+  public static SmtpClientWire connect(int port, Duration timeout) throws IOException {
     Socket s = new Socket();
     try {
       s.setSoTimeout((int) timeout.toMillis());
@@ -47,14 +47,14 @@ final class SmtpClientWire implements AutoCloseable {
   }
 
   /** Sends one command line and returns the (last line of the) reply. */
-  String command(String line) throws IOException {
+  public String command(String line) throws IOException {
     out.write((line + "\r\n").getBytes(UTF_8));
     out.flush();
     return reply();
   }
 
   /** Sends content (CRLF lines, no leading dots) and the terminating dot; returns the reply. */
-  String data(byte[] content) throws IOException {
+  public String data(byte[] content) throws IOException {
     out.write(content);
     out.write(".\r\n".getBytes(UTF_8));
     out.flush();
@@ -62,14 +62,14 @@ final class SmtpClientWire implements AutoCloseable {
   }
 
   /** One transaction: MAIL, RCPT, DATA, content; the reply to the final dot. */
-  String send(String from, String to, byte[] content) throws IOException {
+  public String send(String from, String to, byte[] content) throws IOException {
     expect(command("MAIL FROM:<" + from + ">"), "250");
     expect(command("RCPT TO:<" + to + ">"), "250");
     expect(command("DATA"), "354");
     return data(content);
   }
 
-  String reply() throws IOException {
+  public String reply() throws IOException {
     while (true) {
       String line = line();
       if (line.length() < 4 || line.charAt(3) != '-') {
@@ -95,7 +95,7 @@ final class SmtpClientWire implements AutoCloseable {
     }
   }
 
-  void expect(String reply, String code) throws IOException {
+  public void expect(String reply, String code) throws IOException {
     if (!reply.startsWith(code)) {
       throw new IOException("expected " + code + ", got: " + reply);
     }

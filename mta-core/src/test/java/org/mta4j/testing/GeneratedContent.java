@@ -1,4 +1,4 @@
-package org.mta4j.queue.jdbc;
+package org.mta4j.testing;
 
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * A message of any size made up on the fly (a header, then pseudo-random CRLF lines from a seed),
  * never held in memory; it remembers the largest read it was asked for and its SHA-256.
  */
-final class GeneratedContent extends InputStream {
+public final class GeneratedContent extends InputStream {
   private static final byte[] HEADER = "Subject: generated\r\n\r\n".getBytes();
   private static final byte[] ALPHABET =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 +/".getBytes();
@@ -22,7 +22,7 @@ final class GeneratedContent extends InputStream {
   private int column;
   private int largestRead;
 
-  GeneratedContent(long size, long seed) {
+  public GeneratedContent(long size, long seed) {
     this.size = size;
     this.random = new SplittableRandom(seed);
     try {
@@ -71,12 +71,12 @@ final class GeneratedContent extends InputStream {
     return ALPHABET[random.nextInt(ALPHABET.length)];
   }
 
-  int largestRead() {
+  public int largestRead() {
     return largestRead;
   }
 
   /** The SHA-256 of what was read so far (all of it, once read to the end). */
-  String sha256() {
+  public String sha256() {
     try {
       return HexFormat.of().formatHex(((MessageDigest) sha256.clone()).digest());
     } catch (CloneNotSupportedException e) {

@@ -1,4 +1,4 @@
-package org.mta4j.queue.file;
+package org.mta4j.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +11,10 @@ import java.util.List;
  * Starts a main class of these tests in a JVM of its own: the same java binary as this one, this
  * JVM's class path, output to a log file (read back with {@link #tail}).
  */
-final class ChildJvm {
+public final class ChildJvm {
   private ChildJvm() {}
 
-  static Process start(Path log, List<String> jvmOptions, Class<?> main, String... args)
+  public static Process start(Path log, List<String> jvmOptions, Class<?> main, String... args)
       throws IOException {
     String java =
         ProcessHandle.current()
@@ -36,7 +36,7 @@ final class ChildJvm {
   }
 
   /** The last lines of a child's log, for a failure message. */
-  static String tail(Path log, int lines) {
+  public static String tail(Path log, int lines) {
     try {
       List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
