@@ -19,14 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
@@ -34,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mta4j.testing.ChildJvm;
-import org.mta4j.testing.SmtpClientWire;
+import org.mta4j.testing.KillTestDriver;
 
 /**
  * The durability promise under {@code kill -9}, on PostgreSQL: an mta4j node on the JDBC queue in a
@@ -62,12 +55,7 @@ class PostgresKillTest {
 
   @TempDir Path work;
 
-  private final AtomicLong lastId = new AtomicLong();
-  private final ConcurrentLinkedQueue<String> toResend = new ConcurrentLinkedQueue<>();
-  private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-
-  /** How many times each message's content and final dot went out. */
-  private final Map<String, Integer> sent = new ConcurrentHashMap<>();
+  private final KillTestDriver driver = new KillTestDriver(SESSIONS, ROUND_TIMEOUT);
 
   @Test
   void everyAcknowledgedMessageIsDeliveredThroughTenKill9s() throws Exception {
@@ -89,16 +77,16 @@ class PostgresKillTest {
           assertThat(child.waitFor(at, TimeUnit.MILLISECONDS))
               .as("child exited by itself: %s", ChildJvm.tail(log, 30))
               .isFalse();
-          kill(child);
+          KillTestDriver.kill(child);
           startupKills.add(
               at + " ms, " + (Files.exists(portFile) ? "after" : "before") + " the node listened");
         } else {
           int port = awaitPort(child, portFile, log);
           int acksBeforeKill = 1 + random.nextInt(120);
-          sendUntilKilled(child, port, acksBeforeKill, log);
+          driver.sendUntilKilled(child, port, acksBeforeKill, log);
         }
       } finally {
-        kill(child);
+        KillTestDriver.kill(child);
       }
     }
 
@@ -110,7 +98,7 @@ class PostgresKillTest {
     HikariDataSource pool = Pools.pool(queue, 2);
     try {
       int port = awaitPort(child, work.resolve("port-final"), log);
-      resendTheRest(port);
+      driver.resendTheRest(port);
       try {
         await("every acknowledged message delivered and the queue empty; " + log)
             .atMost(DRAIN_TIMEOUT)
@@ -121,7 +109,7 @@ class PostgresKillTest {
                     readDeliveries(deliveries).stream()
                             .map(Delivery::testId)
                             .collect(Collectors.toSet())
-                            .containsAll(acknowledged)
+                            .containsAll(driver.acknowledged())
                         && queued(pool) == 0);
       } catch (ConditionTimeoutException e) {
         drainTimedOut = e; // the counts below say what is missing
@@ -130,7 +118,7 @@ class PostgresKillTest {
       pool.close();
       child.destroy();
       if (!child.waitFor(10, TimeUnit.SECONDS)) {
-        kill(child);
+        KillTestDriver.kill(child);
       }
     }
 
@@ -165,14 +153,20 @@ class PostgresKillTest {
       long copies = t.getValue().stream().map(Delivery::queueId).distinct().count();
       if (copies > 1) {
         resentByClient++;
-        if (sent.getOrDefault(t.getKey(), 0) < copies) {
+        if (driver.sent().getOrDefault(t.getKey(), 0) < copies) {
           unexplained.add(
-              t.getKey() + " sent " + sent.get(t.getKey()) + " times, queued " + copies + " times");
+              t.getKey()
+                  + " sent "
+                  + driver.sent().get(t.getKey())
+                  + " times, queued "
+                  + copies
+                  + " times");
         }
       }
     }
-    List<String> lost = acknowledged.stream().filter(id -> !byTestId.containsKey(id)).toList();
-    long cutByAKill = sent.values().stream().filter(n -> n > 1).count();
+    List<String> lost =
+        driver.acknowledged().stream().filter(id -> !byTestId.containsKey(id)).toList();
+    long cutByAKill = driver.sent().values().stream().filter(n -> n > 1).count();
     System.out.println("kill test: start-up kills at " + startupKills);
     System.out.printf(
         "kill test on PostgreSQL (seed %d, %.1f s): %d kills; %d messages acknowledged, %d delivered (%d"
@@ -182,7 +176,7 @@ class PostgresKillTest {
         seed,
         (System.nanoTime() - started) / 1e9,
         KILLS,
-        acknowledged.size(),
+        driver.acknowledged().size(),
         byTestId.size(),
         record.size(),
         duplicates.size(),
@@ -191,10 +185,12 @@ class PostgresKillTest {
         lost.size(),
         cutByAKill);
 
-    assertThat(acknowledged).as("messages acknowledged").hasSizeGreaterThan(100);
+    assertThat(driver.acknowledged()).as("messages acknowledged").hasSizeGreaterThan(100);
     assertThat(lost).as("acknowledged but never delivered (seed %d)", seed).isEmpty();
     assertThat(unexplained).as("duplicates not explained by a kill (seed %d)", seed).isEmpty();
-    assertThat(byTestId.keySet()).as("delivered but never sent").allMatch(sent::containsKey);
+    assertThat(byTestId.keySet())
+        .as("delivered but never sent")
+        .allMatch(driver.sent()::containsKey);
     assertThat(drainTimedOut).as("the final run drained the queue").isNull();
   }
 
@@ -234,99 +230,6 @@ class PostgresKillTest {
     return Integer.parseInt(Files.readString(portFile, US_ASCII).strip());
   }
 
-  /** Sessions send until {@code acks} more messages got their 250; then the child is killed. */
-  private void sendUntilKilled(Process child, int port, int acks, Path log) throws Exception {
-    CountDownLatch killPoint = new CountDownLatch(acks);
-    AtomicBoolean stop = new AtomicBoolean();
-    ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
-    try {
-      for (int s = 0; s < SESSIONS; s++) {
-        sessions.submit(() -> session(port, stop, killPoint, false));
-      }
-      assertThat(killPoint.await(ROUND_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
-          .as("%d acknowledgements within %s: %s", acks, ROUND_TIMEOUT, ChildJvm.tail(log, 30))
-          .isTrue();
-      kill(child); // while the sessions are mid-transaction
-    } finally {
-      stop.set(true);
-      sessions.shutdown();
-      assertThat(sessions.awaitTermination(30, TimeUnit.SECONDS)).as("sessions end").isTrue();
-    }
-  }
-
-  /** The final run: sessions send only what is left to resend. */
-  private void resendTheRest(int port) throws Exception {
-    ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
-    try {
-      for (int s = 0; s < SESSIONS; s++) {
-        sessions.submit(() -> session(port, new AtomicBoolean(), new CountDownLatch(0), true));
-      }
-    } finally {
-      sessions.shutdown();
-      assertThat(sessions.awaitTermination(60, TimeUnit.SECONDS)).as("resent").isTrue();
-    }
-    assertThat(toResend).as("every message resent has its 250").isEmpty();
-  }
-
-  /**
-   * One SMTP session: a transaction per message until stopped or the server goes away. A message
-   * without its 250 (refused, or the connection died) goes back on the resend list.
-   */
-  private Void session(int port, AtomicBoolean stop, CountDownLatch acks, boolean resendOnly) {
-    try (SmtpClientWire smtp = SmtpClientWire.connect(port, Duration.ofSeconds(10))) {
-      smtp.expect(smtp.command("EHLO driver.test"), "250");
-      while (!stop.get()) {
-        String id = toResend.poll();
-        if (id == null) {
-          if (resendOnly) {
-            return null;
-          }
-          id = String.format("T%06d", lastId.incrementAndGet());
-        }
-        boolean acknowledgedNow = false;
-        try {
-          smtp.expect(smtp.command("MAIL FROM:<driver@client.test>"), "250");
-          smtp.expect(smtp.command("RCPT TO:<sink@example.test>"), "250");
-          smtp.expect(smtp.command("DATA"), "354");
-          sent.merge(id, 1, Integer::sum);
-          String reply = smtp.data(content(id));
-          if (reply.startsWith("250")) {
-            acknowledged.add(id);
-            acknowledgedNow = true;
-            acks.countDown();
-          } else {
-            smtp.command("RSET");
-          }
-        } finally {
-          if (!acknowledgedNow) {
-            toResend.add(id);
-          }
-        }
-      }
-    } catch (IOException e) {
-      // the child was killed under this session
-    }
-    return null;
-  }
-
-  private static byte[] content(String id) {
-    int n = Integer.parseInt(id.substring(1));
-    StringBuilder b =
-        new StringBuilder()
-            .append("From: driver@client.test\r\n")
-            .append("To: sink@example.test\r\n")
-            .append("Subject: kill test ")
-            .append(id)
-            .append("\r\nX-Test-Id: ")
-            .append(id)
-            .append("\r\n\r\n");
-    for (int i = 0; i < 1 + n % 40; i++) { // 1 to 40 lines of about 100 bytes
-      b.append("line ").append(i).append(" of ").append(id).append(" ").append("x".repeat(80));
-      b.append("\r\n");
-    }
-    return b.toString().getBytes(US_ASCII);
-  }
-
   /** The fsynced delivery log; a torn last line (no newline) is skipped. */
   private static List<Delivery> readDeliveries(Path log) throws IOException {
     List<Delivery> all = new ArrayList<>();
@@ -343,10 +246,5 @@ class PostgresKillTest {
       all.add(new Delivery(Integer.parseInt(f[0].substring("run-".length())), f[1], f[2]));
     }
     return all;
-  }
-
-  private static void kill(Process child) throws InterruptedException {
-    child.destroyForcibly(); // SIGKILL: kill -9
-    assertThat(child.waitFor(10, TimeUnit.SECONDS)).as("killed").isTrue();
   }
 }
