@@ -4,10 +4,15 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -16,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * The SMTP side of a store's kill test: sessions that send numbered messages to a child MTA until
@@ -140,6 +146,111 @@ public final class KillTestDriver {
       b.append("\r\n");
     }
     return b.toString().getBytes(US_ASCII);
+  }
+
+  /** One line of a kill test's delivery log: the run, the message's test id, its queue id. */
+  public record Delivery(int run, String testId, String queueId) {}
+
+  /**
+   * Reads the fsynced delivery log: lines {@code RUN TEST-ID QUEUE-ID} ({@code RUN} a number,
+   * optionally {@code run-}prefixed); a torn last line (no newline) is skipped.
+   */
+  public static List<Delivery> readDeliveries(Path log) throws IOException {
+    List<Delivery> all = new ArrayList<>();
+    if (!Files.exists(log)) {
+      return all;
+    }
+    String text = Files.readString(log, US_ASCII);
+    int end = text.lastIndexOf('\n');
+    if (end < 0) {
+      return all;
+    }
+    for (String line : text.substring(0, end).split("\n")) {
+      String[] f = line.split(" ");
+      String run = f[0].startsWith("run-") ? f[0].substring("run-".length()) : f[0];
+      all.add(new Delivery(Integer.parseInt(run), f[1], f[2]));
+    }
+    return all;
+  }
+
+  /** Whether every acknowledged message is in the delivery log. */
+  public boolean allAcknowledgedDelivered(Path log) throws IOException {
+    return readDeliveries(log).stream()
+        .map(Delivery::testId)
+        .collect(Collectors.toSet())
+        .containsAll(acknowledged);
+  }
+
+  /**
+   * Checks the delivery log against what was sent and acknowledged, prints the counts, and fails
+   * the test if an acknowledged message was never delivered, a duplicate is not explained by a kill
+   * (the same queued copy delivered again in a later run, each run but the last killed) or by the
+   * client sending the message twice, or something was delivered that was never sent.
+   *
+   * @param label what the printed line starts with, e.g. {@code "kill test"}
+   * @param kills the number of killed runs (the final run is {@code kills + 1})
+   */
+  public void verify(Path deliveryLog, String label, long seed, long startedNanos, int kills)
+      throws IOException {
+    List<Delivery> record = readDeliveries(deliveryLog);
+    Map<String, List<Delivery>> byTestId = new TreeMap<>();
+    Map<String, List<Integer>> runsByQueueId = new TreeMap<>();
+    for (Delivery d : record) {
+      byTestId.computeIfAbsent(d.testId(), k -> new ArrayList<>()).add(d);
+      runsByQueueId.computeIfAbsent(d.queueId(), k -> new ArrayList<>()).add(d.run());
+    }
+    List<String> unexplained = new ArrayList<>();
+    Set<String> redeliveredAfterKill = new HashSet<>();
+    for (var q : runsByQueueId.entrySet()) {
+      List<Integer> runs = q.getValue();
+      if (runs.size() > 1) {
+        if (new HashSet<>(runs).size() == runs.size()
+            && runs.subList(0, runs.size() - 1).stream().allMatch(r -> r <= kills)) {
+          redeliveredAfterKill.add(q.getKey());
+        } else {
+          unexplained.add("queue id " + q.getKey() + " delivered in runs " + runs);
+        }
+      }
+    }
+    List<String> duplicates = new ArrayList<>();
+    int resentByClient = 0;
+    for (var t : byTestId.entrySet()) {
+      if (t.getValue().size() > 1) {
+        duplicates.add(t.getKey());
+      }
+      long copies = t.getValue().stream().map(Delivery::queueId).distinct().count();
+      if (copies > 1) {
+        resentByClient++;
+        if (sent.getOrDefault(t.getKey(), 0) < copies) {
+          unexplained.add(
+              t.getKey() + " sent " + sent.get(t.getKey()) + " times, queued " + copies + " times");
+        }
+      }
+    }
+    List<String> lost = acknowledged.stream().filter(id -> !byTestId.containsKey(id)).toList();
+    long cutByAKill = sent.values().stream().filter(n -> n > 1).count();
+    System.out.printf(
+        "%s (seed %d, %.1f s): %d kills; %d messages acknowledged, %d delivered (%d"
+            + " deliveries), %d duplicates (%d copies redelivered after a kill, %d messages sent"
+            + " twice by the client after a lost 250), %d lost; %d transactions cut by a kill and"
+            + " sent again%n",
+        label,
+        seed,
+        (System.nanoTime() - startedNanos) / 1e9,
+        kills,
+        acknowledged.size(),
+        byTestId.size(),
+        record.size(),
+        duplicates.size(),
+        redeliveredAfterKill.size(),
+        resentByClient,
+        lost.size(),
+        cutByAKill);
+
+    assertThat(acknowledged).as("messages acknowledged").hasSizeGreaterThan(100);
+    assertThat(lost).as("acknowledged but never delivered (seed %d)", seed).isEmpty();
+    assertThat(unexplained).as("duplicates not explained by a kill (seed %d)", seed).isEmpty();
+    assertThat(byTestId.keySet()).as("delivered but never sent").allMatch(sent::containsKey);
   }
 
   /** SIGKILL (kill -9), and wait for the child to be gone. */

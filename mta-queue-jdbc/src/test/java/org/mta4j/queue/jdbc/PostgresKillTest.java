@@ -13,14 +13,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -104,13 +99,7 @@ class PostgresKillTest {
             .atMost(DRAIN_TIMEOUT)
             .pollInterval(Duration.ofMillis(100))
             .failFast("the final run died", () -> !child.isAlive())
-            .until(
-                () ->
-                    readDeliveries(deliveries).stream()
-                            .map(Delivery::testId)
-                            .collect(Collectors.toSet())
-                            .containsAll(driver.acknowledged())
-                        && queued(pool) == 0);
+            .until(() -> driver.allAcknowledgedDelivered(deliveries) && queued(pool) == 0);
       } catch (ConditionTimeoutException e) {
         drainTimedOut = e; // the counts below say what is missing
       }
@@ -122,80 +111,10 @@ class PostgresKillTest {
       }
     }
 
-    List<Delivery> record = readDeliveries(deliveries);
-    Map<String, List<Delivery>> byTestId = new TreeMap<>();
-    Map<String, List<Integer>> runsByQueueId = new TreeMap<>();
-    for (Delivery d : record) {
-      byTestId.computeIfAbsent(d.testId(), k -> new ArrayList<>()).add(d);
-      runsByQueueId.computeIfAbsent(d.queueId(), k -> new ArrayList<>()).add(d.run());
-    }
-    List<String> unexplained = new ArrayList<>();
-    // the same queued copy twice: only across a kill, once per run, each run but the last killed
-    Set<String> redeliveredAfterKill = new HashSet<>();
-    for (var q : runsByQueueId.entrySet()) {
-      List<Integer> runs = q.getValue();
-      if (runs.size() > 1) {
-        if (new HashSet<>(runs).size() == runs.size()
-            && runs.subList(0, runs.size() - 1).stream().allMatch(r -> r <= KILLS)) {
-          redeliveredAfterKill.add(q.getKey());
-        } else {
-          unexplained.add("queue id " + q.getKey() + " delivered in runs " + runs);
-        }
-      }
-    }
-    // two queued copies of one message: only if the client sent it twice
-    List<String> duplicates = new ArrayList<>();
-    int resentByClient = 0;
-    for (var t : byTestId.entrySet()) {
-      if (t.getValue().size() > 1) {
-        duplicates.add(t.getKey());
-      }
-      long copies = t.getValue().stream().map(Delivery::queueId).distinct().count();
-      if (copies > 1) {
-        resentByClient++;
-        if (driver.sent().getOrDefault(t.getKey(), 0) < copies) {
-          unexplained.add(
-              t.getKey()
-                  + " sent "
-                  + driver.sent().get(t.getKey())
-                  + " times, queued "
-                  + copies
-                  + " times");
-        }
-      }
-    }
-    List<String> lost =
-        driver.acknowledged().stream().filter(id -> !byTestId.containsKey(id)).toList();
-    long cutByAKill = driver.sent().values().stream().filter(n -> n > 1).count();
     System.out.println("kill test: start-up kills at " + startupKills);
-    System.out.printf(
-        "kill test on PostgreSQL (seed %d, %.1f s): %d kills; %d messages acknowledged, %d delivered (%d"
-            + " deliveries), %d duplicates (%d copies redelivered after a kill, %d messages sent"
-            + " twice by the client after a lost 250), %d lost; %d transactions cut by a kill and"
-            + " sent again%n",
-        seed,
-        (System.nanoTime() - started) / 1e9,
-        KILLS,
-        driver.acknowledged().size(),
-        byTestId.size(),
-        record.size(),
-        duplicates.size(),
-        redeliveredAfterKill.size(),
-        resentByClient,
-        lost.size(),
-        cutByAKill);
-
-    assertThat(driver.acknowledged()).as("messages acknowledged").hasSizeGreaterThan(100);
-    assertThat(lost).as("acknowledged but never delivered (seed %d)", seed).isEmpty();
-    assertThat(unexplained).as("duplicates not explained by a kill (seed %d)", seed).isEmpty();
-    assertThat(byTestId.keySet())
-        .as("delivered but never sent")
-        .allMatch(driver.sent()::containsKey);
+    driver.verify(deliveries, "kill test on PostgreSQL", seed, started, KILLS);
     assertThat(drainTimedOut).as("the final run drained the queue").isNull();
   }
-
-  /** One line of the delivery log. */
-  private record Delivery(int run, String testId, String queueId) {}
 
   // ---------------------------------------------------------------------------------------------
 
@@ -228,23 +147,5 @@ class PostgresKillTest {
         .failFast("the child died: " + log, () -> !child.isAlive())
         .until(() -> Files.exists(portFile));
     return Integer.parseInt(Files.readString(portFile, US_ASCII).strip());
-  }
-
-  /** The fsynced delivery log; a torn last line (no newline) is skipped. */
-  private static List<Delivery> readDeliveries(Path log) throws IOException {
-    List<Delivery> all = new ArrayList<>();
-    if (!Files.exists(log)) {
-      return all;
-    }
-    String text = Files.readString(log, US_ASCII);
-    int end = text.lastIndexOf('\n');
-    if (end < 0) {
-      return all;
-    }
-    for (String line : text.substring(0, end).split("\n")) {
-      String[] f = line.split(" ");
-      all.add(new Delivery(Integer.parseInt(f[0].substring("run-".length())), f[1], f[2]));
-    }
-    return all;
   }
 }
