@@ -142,6 +142,9 @@ final class EngineFixtures {
     command.addAll(List.of("--from", from, "--to", to));
     Collections.addAll(command, more);
     Peers.ProcessResult result = Peers.run(PEER_TIMEOUT, command).assertSuccess();
+    if (result.stdout().contains("\n<** ")) {
+      throw new AssertionError("swaks got an error reply:\n" + result.stdout());
+    }
     Matcher m = QUEUED_AS.matcher(result.stdout());
     if (!m.find()) {
       throw new AssertionError("no queue id in swaks' transcript:\n" + result.stdout());

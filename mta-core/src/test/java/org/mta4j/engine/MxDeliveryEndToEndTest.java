@@ -171,7 +171,10 @@ class MxDeliveryEndToEndTest {
     return body.toByteArray();
   }
 
-  /** Writes a DATA file for swaks --no-data-fixup: headers, the dot-stuffed body, the final dot. */
+  /**
+   * Writes a DATA file for swaks --no-data-fixup: headers, the dot-stuffed body, the final dot
+   * without its CRLF (swaks appends one to what it sends).
+   */
   private static Path dataFile(String to, String subject, byte[] body) throws IOException {
     String headers =
         "From: "
@@ -188,7 +191,7 @@ class MxDeliveryEndToEndTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(headers.getBytes(UTF_8));
     out.writeBytes(stuffed.getBytes(ISO_8859_1));
-    out.writeBytes(".\r\n".getBytes(UTF_8));
+    out.writeBytes(".".getBytes(UTF_8)); // swaks sends the file and then CRLF
     Path file = Files.createTempFile(dir, "data", ".eml");
     Files.write(file, out.toByteArray());
     return file;

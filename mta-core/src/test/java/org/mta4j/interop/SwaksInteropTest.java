@@ -530,7 +530,7 @@ class SwaksInteropTest {
             new String(body.toByteArray(), ISO_8859_1)
                 .replace("\r\n.", "\r\n..")
                 .getBytes(ISO_8859_1),
-            ".\r\n".getBytes(UTF_8));
+            ".".getBytes(UTF_8)); // swaks appends the CRLF
     Path data = dir.resolve("8bit.eml");
     Files.write(data, onTheWire);
 
@@ -549,7 +549,11 @@ class SwaksInteropTest {
 
       Received message = onlyMessage(server);
       assertThat(message.contentAfterReceivedHeader()).isEqualTo(expected);
-      assertThat(run.transcript()).contains("<-  250 2.0.0 Ok: queued as ");
+      assertThat(run.transcript())
+          .contains("<-  250 2.0.0 Ok: queued as ")
+          .as("no stray line after the final dot")
+          .doesNotContain("<** ")
+          .contains("<-  221 ");
     }
   }
 
