@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * newest records it holds ({@link Segment#refs}) and deletes a sealed segment once none is left and
  * no tombstone in it still cancels a record of an older segment ({@link Segment#deps}). A segment
  * pinned by a few long-lived messages is compacted by copying them forward.
+ *
+ * <p>In {@code GROUP_COMMIT} mode a new segment is filled with zeros to its size limit before it is
+ * used (as databases preallocate their write-ahead log): an append then overwrites zeros and does
+ * not change the file's size, so the batch's fdatasync writes the data alone and not also the
+ * inode. A segment is cut back to its last record when it is sealed and at a clean close; after a
+ * crash, zeros after the last record are the log's end, not damage.
  */
 final class Journal {
   private static final Logger log = LoggerFactory.getLogger(FileQueueStore.class);
@@ -58,6 +64,10 @@ final class Journal {
 
   static final byte[] SEGMENT_MAGIC = "MTA4JQJ1".getBytes(US_ASCII);
   static final int SEGMENT_HEADER = 8 + 8; // magic, sequence number
+
+  /** Zeros written per call when a segment is preallocated. */
+  private static final int PREALLOCATE_CHUNK = 1 << 20;
+
   static final byte[] RECORD_MAGIC = "MQJR".getBytes(US_ASCII);
   static final byte[] RECORD_END = "MQJE".getBytes(US_ASCII);
 
@@ -277,6 +287,9 @@ final class Journal {
       while (header.hasRemaining()) {
         ch.write(header, header.position());
       }
+      if (mode == Durability.GROUP_COMMIT) {
+        preallocate(ch, next.path);
+      }
       if (mode != Durability.NONE) {
         ch.force(false);
         Recovery.syncDirectory(queueDir);
@@ -301,6 +314,18 @@ final class Journal {
     active = next;
     rolled = true;
     return next;
+  }
+
+  /** Fills a new segment with zeros from its header to the size limit. */
+  private void preallocate(FileChannel ch, Path path) throws IOException {
+    ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(PREALLOCATE_CHUNK, segmentSize));
+    for (long at = SEGMENT_HEADER; at < segmentSize; ) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), segmentSize - at));
+      faults.beforeWrite(path);
+      while (zeros.hasRemaining()) {
+        at += ch.write(zeros, at);
+      }
+    }
   }
 
   static String name(long seq) {
@@ -380,6 +405,7 @@ final class Journal {
       }
       for (Segment s : sealed) {
         faults.beforeJournalSync();
+        s.channel.truncate(s.size); // its unused preallocated zeros
         s.channel.force(false);
         s.channel.close(); // sealed: nothing is written to it any more
       }
@@ -442,6 +468,19 @@ final class Journal {
     }
     appendLock.lock();
     try {
+      Segment last = active;
+      if (failure == null
+          && broken == null
+          && mode == Durability.GROUP_COMMIT
+          && last != null
+          && last.channel.isOpen()) {
+        try {
+          last.channel.truncate(last.size); // its unused preallocated zeros
+          last.channel.force(false);
+        } catch (IOException e) {
+          failure = e;
+        }
+      }
       for (Segment s : segments) {
         if (s.channel != null && s.channel.isOpen()) {
           s.channel.close();
@@ -581,6 +620,15 @@ final class Journal {
             pos += p.length();
             continue;
           }
+          if (p == null && allZero(ch, pos, size)) {
+            // the preallocated rest of the segment a crash left behind: the log ends here
+            log.debug(
+                "file queue {}: {} ends at byte {}; cutting off its zeros", queueDir, seg, pos);
+            ch.truncate(pos);
+            ch.force(false);
+            size = pos;
+            break;
+          }
           long next = p == null ? resync(ch, pos + 1, size) : pos + p.length();
           if (next < 0) {
             log.info(
@@ -656,6 +704,24 @@ final class Journal {
       return null;
     }
     return new Parsed(type, Arrays.copyOf(body.array(), length), RECORD_OVERHEAD + length);
+  }
+
+  /** Whether every byte from {@code from} to {@code size} is zero. */
+  private static boolean allZero(FileChannel ch, long from, long size) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(QueueFiles.BUFFER_SIZE);
+    byte[] zeros = new byte[buf.capacity()];
+    for (long base = from; base < size; ) {
+      buf.clear().limit((int) Math.min(buf.capacity(), size - base));
+      int n = ch.read(buf, base);
+      if (n < 0) {
+        return true;
+      }
+      if (Arrays.mismatch(buf.array(), 0, n, zeros, 0, n) >= 0) {
+        return false;
+      }
+      base += n;
+    }
+    return true;
   }
 
   /** The offset of the next intact record at or after {@code from}, or -1. */

@@ -27,11 +27,11 @@ import org.mta4j.smtp.MailParameters;
 import org.mta4j.smtp.Recipient;
 
 /**
- * The journal after a crash: a torn tail (a record cut short, failing its CRC32C, without its end
- * marker, or zeros where the file grew) was never acknowledged and is cut off, everything before it
- * is kept; damage with intact records after it is copied to {@code corrupt/} and the records after
- * it are kept. And its segments are reclaimed once their messages are final, never so early that a
- * removed message comes back.
+ * The journal after a crash: a torn tail (a record cut short, failing its CRC32C or without its end
+ * marker) was never acknowledged and is cut off, everything before it is kept; zeros after the last
+ * record (a preallocated segment) are the log's end; damage with intact records after it is copied
+ * to {@code corrupt/} and the records after it are kept. And its segments are reclaimed once their
+ * messages are final, never so early that a removed message comes back.
  */
 class JournalRecoveryTest {
   private static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
@@ -92,17 +92,66 @@ class JournalRecoveryTest {
   }
 
   @Test
-  void zerosWhereTheFileGrewButTheDataDidNotArriveAreCutOff() throws IOException {
+  void zerosAfterTheLastRecordAreTheEndOfTheLogNotATornTail() throws IOException {
     threeMessages();
     Path seg = segment(1);
     long size = Files.size(seg);
-    overwrite(seg, size, new byte[4096]); // what a power cut can leave after an extending write
+    // what a crash leaves of a preallocated segment, or a power cut after an extending write
+    overwrite(seg, size, new byte[64 * 1024]);
 
     store = open();
 
     assertOnly("A", "B", "C");
+    assertThat(store.journalRecovery().tornTails()).isZero();
+    assertThat(store.journalRecovery().damagedRegions()).isZero();
+    assertThat(Files.size(seg)).as("cut back to its last record").isEqualTo(size);
+    assertThat(corrupt()).isEmpty();
+  }
+
+  @Test
+  void aRecordCutShortBeforeZerosIsATornTail() throws IOException {
+    threeMessages();
+    Path seg = segment(1);
+    long cStarts = recordStarts(seg).get(2);
+    long size = Files.size(seg);
+    overwrite(seg, size - 10, new byte[10 + 64 * 1024]); // C's last bytes never arrived
+
+    store = open();
+
+    assertOnly("A", "B");
     assertThat(store.journalRecovery().tornTails()).isOne();
-    assertThat(Files.size(seg)).isEqualTo(size);
+    assertThat(Files.size(seg)).as("cut where C began").isEqualTo(cStarts);
+  }
+
+  @Test
+  void theActiveSegmentIsPreallocatedAndCutBackWhenSealedAndAtClose() throws IOException {
+    int segmentSize = 64 * 1024;
+    store = FileQueueStore.builder().directory(dir).journalSegmentSize(segmentSize).open();
+    store.enqueue(message("A"), new ByteArrayInputStream(content("A")));
+    assertThat(Files.size(segment(1)))
+        .as("zero-filled to its limit: an append does not change the file's size")
+        .isEqualTo(segmentSize);
+
+    int n = 1;
+    while (!Files.exists(segment(2))) {
+      assertThat(n).as("the first segment fills up").isLessThan(1000);
+      store.enqueue(message("M" + n), new ByteArrayInputStream(content("M" + n)));
+      n++;
+    }
+    assertThat(Files.size(segment(2))).isEqualTo(segmentSize);
+    long sealedEnd = recordStarts(segment(1)).getLast();
+    assertThat(Files.size(segment(1)))
+        .as("sealed: cut back to its last record")
+        .isGreaterThan(sealedEnd)
+        .isLessThan(segmentSize);
+    assertThat(Files.readAllBytes(segment(1))).endsWith(Journal.RECORD_END);
+
+    store.close();
+    assertThat(Files.size(segment(2))).as("closed: cut back").isLessThan(segmentSize);
+    assertThat(Files.readAllBytes(segment(2))).endsWith(Journal.RECORD_END);
+    store = FileQueueStore.builder().directory(dir).journalSegmentSize(segmentSize).open();
+    assertThat(store.size()).isEqualTo(n);
+    assertThat(store.journalRecovery().tornTails()).isZero();
   }
 
   @Test
