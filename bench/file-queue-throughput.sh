@@ -6,7 +6,7 @@
 #
 #   bench/file-queue-throughput.sh [N] [extra ThroughputBench options...]
 #
-#   N                    messages per measured run (default 5000)
+#   N                    messages per measured run (default 20000; the warm-up is as long)
 #   --rounds=2           measurements per server, interleaved round-robin
 #   --warmup=N           discarded warm-up run before each measurement (default: max(N, 5000))
 #   --sessions=20 --size=10240 --max-foreign=15 --attempts=3   as in server-throughput.sh
@@ -25,7 +25,7 @@ for d in /usr/local/sbin /usr/sbin /sbin; do
 done
 export PATH
 
-N=5000
+N=20000
 if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
   N=$1
   shift
