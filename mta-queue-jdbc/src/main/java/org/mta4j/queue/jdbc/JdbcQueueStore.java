@@ -51,9 +51,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Durability.</b> {@link #enqueue} returns after the transaction that holds the whole message
  * (envelope and every content chunk) committed: on PostgreSQL that is on disk (with its default
- * {@code synchronous_commit = on}). H2 commits to its in-process store and writes the file shortly
- * after (WRITE_DELAY, 500 ms); a killed JVM can lose those commits, so a node that must not lose
- * mail runs on PostgreSQL. A failed enqueue rolls back: nothing of the message remains.
+ * {@code synchronous_commit = on}). H2 writes a commit to its file at once only with {@code
+ * WRITE_DELAY=0} (in the JDBC URL, {@code ;WRITE_DELAY=0}); with its default of 500 ms a killed JVM
+ * loses the commits of the last half second, and {@link Builder#build} logs a WARN saying so (and
+ * one for an in-memory database). With {@code WRITE_DELAY=0} a killed JVM loses nothing (the kill
+ * test shows it); whether a commit also survives a power cut is up to H2's file writes, which this
+ * store does not control. PostgreSQL fsyncs every commit. A failed enqueue rolls back: nothing of
+ * the message remains.
  *
  * <p><b>Several nodes.</b> {@link #claimDue} locks due rows with {@code SELECT … FOR UPDATE SKIP
  * LOCKED}, so nodes claiming at once take different messages without waiting for each other, and
@@ -757,6 +761,9 @@ public final class JdbcQueueStore implements QueueStore {
       Dialect dialect;
       try (Connection c = dataSource.getConnection()) {
         dialect = Dialect.of(c);
+        if (dialect == Dialect.H2) {
+          h2DurabilityWarning(c).ifPresent(w -> log.warn("*** {} ***", w));
+        }
         if (createSchema) {
           Schema.migrate(c, dialect, schema, tablePrefix);
         } else {
@@ -791,5 +798,43 @@ public final class JdbcQueueStore implements QueueStore {
       }
       return new JdbcQueueStore(dataSource, dialect, qualified);
     }
+  }
+
+  /**
+   * What an H2 database would lose of the mail it acknowledged if the JVM were killed, or empty
+   * when nothing: an in-memory database loses everything at exit; a file database with a {@code
+   * WRITE_DELAY} above 0 (500 ms by default) keeps commits in memory that long before writing them
+   * to its file.
+   */
+  static Optional<String> h2DurabilityWarning(Connection c) throws SQLException {
+    String url = c.getMetaData().getURL();
+    if (url != null && url.startsWith("jdbc:h2:mem:")) {
+      return Optional.of(
+          "JDBC queue on an in-memory H2 database ("
+              + url
+              + "): every queued message is LOST when the JVM exits. Use a file database with"
+              + " ;WRITE_DELAY=0, or PostgreSQL");
+    }
+    int delay;
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
+                    + " WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+      if (!r.next()) {
+        return Optional.empty();
+      }
+      delay = Integer.parseInt(r.getString(1).trim());
+    }
+    if (delay <= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "JDBC queue on H2 with WRITE_DELAY="
+            + delay
+            + ": H2 writes a commit to its file up to "
+            + delay
+            + " ms later, so a killed JVM LOSES the mail it acknowledged in that time. Add"
+            + " ;WRITE_DELAY=0 to the JDBC URL (or run SET WRITE_DELAY 0), or use PostgreSQL");
   }
 }
