@@ -134,7 +134,7 @@ public final class JdbcQueueBench {
       }
       case "h2" -> {
         Path dir = Files.createTempDirectory(work, "h2-");
-        pool = pool("jdbc:h2:file:" + dir.resolve("queue"), 10);
+        pool = pool("jdbc:h2:file:" + dir.resolve("queue") + ";WRITE_DELAY=0", 10);
         store = JdbcQueueStore.builder().dataSource(pool).tablePrefix(prefix).build();
       }
       case "postgresql" -> {
