@@ -22,4 +22,18 @@ public interface ContentStep {
    * a field are separated by CRLF followed by a space or tab); empty for none.
    */
   List<String> headersToPrepend(IntakeMessage message) throws IOException;
+
+  /**
+   * Whether a header field the message arrived with is deleted before it is queued: for example an
+   * {@code Authentication-Results} field that claims this server's authserv-id but came from
+   * outside (RFC 8601 §5). Asked for every field of the arriving header before any step runs, so
+   * every step sees the message without the deleted fields; the fields intake adds are not asked
+   * about. Default: none.
+   *
+   * @param name the field name as it arrived
+   * @param value the field body, unfolded, without leading white space
+   */
+  default boolean removes(String name, String value) {
+    return false;
+  }
 }

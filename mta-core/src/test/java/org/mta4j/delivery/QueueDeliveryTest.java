@@ -1,5 +1,6 @@
 package org.mta4j.delivery;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mta4j.Mta;
 import org.mta4j.event.MtaEvent;
+import org.mta4j.intake.ContentStep;
+import org.mta4j.intake.IntakeMessage;
 import org.mta4j.queue.QueueFilter;
 import org.mta4j.queue.QueuedMessage;
 import org.mta4j.queue.RecipientState;
@@ -128,6 +131,101 @@ class QueueDeliveryTest {
                     .contains("Message-ID: <" + id + "@mx.example.test>"));
     assertThat(text(contents.get(0)))
         .isEqualTo("X-Step: one\r\nX-Folded: a\r\n\tb\r\n" + seen.get(0));
+  }
+
+  @Test
+  void aContentStepCanRemoveArrivingFieldsBeforeAnyStepSeesTheMessage() throws IOException {
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    ContentStep remover =
+        new ContentStep() {
+          @Override
+          public List<String> headersToPrepend(IntakeMessage m) {
+            return List.of("X-Checked: yes");
+          }
+
+          @Override
+          public boolean removes(String name, String value) {
+            return name.equalsIgnoreCase("X-Forged") && value.startsWith("mx.example.test");
+          }
+        };
+    mta =
+        Mta.builder()
+            .hostname("mx.example.test")
+            .localDomains("example.test")
+            .clock(clock)
+            .contentStep(remover)
+            .contentStep(
+                m -> {
+                  try (InputStream in = m.openContent()) {
+                    seen.add(text(in.readAllBytes()));
+                  }
+                  return List.of();
+                })
+            .localDelivery(
+                d -> {
+                  try (InputStream in = d.openContent()) {
+                    contents.add(in.readAllBytes());
+                  }
+                })
+            .build();
+    byte[] message =
+        ("From: a@example.test\r\n"
+                + "X-Forged: mx.example.test;\r\n\tdkim=pass\r\n"
+                + "X-Forged: other.example; dkim=pass\r\n"
+                + "x-forged:   MX.example.test\r\n"
+                + "Subject: hi\r\n"
+                + "Message-ID: <m1@example.test>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n"
+                + "\r\nX-Forged: mx.example.test in the body stays\r\n")
+            .getBytes(UTF_8);
+
+    mta.submit("a@example.test", List.of("b@example.test"), message);
+    mta.deliverDue(clock.instant());
+
+    String expected =
+        "From: a@example.test\r\n"
+            + "X-Forged: other.example; dkim=pass\r\n"
+            + "x-forged:   MX.example.test\r\n"
+            + "Subject: hi\r\n"
+            + "Message-ID: <m1@example.test>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n"
+            + "\r\nX-Forged: mx.example.test in the body stays\r\n";
+    assertThat(seen).as("the later step saw the message without it").containsExactly(expected);
+    assertThat(text(contents.get(0))).isEqualTo("X-Checked: yes\r\n" + expected);
+  }
+
+  @Test
+  void aHeaderLineThatIsNoFieldIsNeverDroppedWhenAFieldIsRemoved() throws IOException {
+    ContentStep remover =
+        new ContentStep() {
+          @Override
+          public List<String> headersToPrepend(IntakeMessage m) {
+            return List.of();
+          }
+
+          @Override
+          public boolean removes(String name, String value) {
+            return name.equals("X-Remove");
+          }
+        };
+    mta =
+        Mta.builder()
+            .localDomains("example.test")
+            .clock(clock)
+            .contentStep(remover)
+            .localDelivery(
+                d -> {
+                  try (InputStream in = d.openContent()) {
+                    contents.add(in.readAllBytes());
+                  }
+                })
+            .build();
+    String header =
+        "From: a@example.test\r\nthis line is not a field\r\nX-Remove: 1\r\n"
+            + "Message-ID: <m2@example.test>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n";
+    mta.submit(
+        "a@example.test", List.of("b@example.test"), (header + "\r\nbody\r\n").getBytes(UTF_8));
+    mta.deliverDue(clock.instant());
+
+    assertThat(text(contents.get(0))).contains("this line is not a field\r\n").endsWith("body\r\n");
   }
 
   @Test

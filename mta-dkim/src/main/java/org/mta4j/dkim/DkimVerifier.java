@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import org.mta4j.dkim.internal.VerifyEngine;
 import org.mta4j.dns.DnsResolver;
 import org.mta4j.intake.ContentStep;
+import org.mta4j.intake.IntakeMessage;
 
 /**
  * Verifies the DKIM signatures of received mail (RFC 6376 §6, RFC 8463), fetching the keys through
@@ -100,17 +101,71 @@ public final class DkimVerifier {
    * A {@link ContentStep} that verifies each message in intake and puts an {@code
    * Authentication-Results} field on top of it, naming this server {@code authservId}: turn it on
    * as a server policy with {@code Mta.builder().contentStep(...)}. It sees every message intake
-   * takes, submitted ones too (which are usually unsigned: {@code dkim=none}). It adds a field and
-   * removes none: an {@code Authentication-Results} that claims to come from {@code authservId} and
-   * was already in the message (RFC 8601 §5) is not removed.
+   * takes, submitted ones too (which are usually unsigned: {@code dkim=none}).
+   *
+   * <p>An {@code Authentication-Results} field that the message arrived with and that claims to
+   * come from {@code authservId} (compared ignoring case) is deleted before any step sees the
+   * message, as RFC 8601 §5 requires of a server inside whose trust boundary the claim would be:
+   * only this step speaks for {@code authservId}. Fields of other authserv-ids stay.
    */
   public ContentStep authenticationResultsStep(String authservId) {
     checkAuthservId(authservId);
-    return message -> {
-      try (InputStream content = message.openContent()) {
-        return List.of(authenticationResults(authservId, verify(content)));
+    return new ContentStep() {
+      @Override
+      public List<String> headersToPrepend(IntakeMessage message) throws IOException {
+        try (InputStream content = message.openContent()) {
+          return List.of(authenticationResults(authservId, verify(content)));
+        }
+      }
+
+      @Override
+      public boolean removes(String name, String value) {
+        return name.equalsIgnoreCase("Authentication-Results")
+            && authservId.equalsIgnoreCase(authservIdOf(value));
       }
     };
+  }
+
+  /**
+   * The authserv-id an {@code Authentication-Results} body starts with (RFC 8601 §2.2: after
+   * optional white space and comments, a token or a quoted string); empty when there is none.
+   */
+  static String authservIdOf(String value) {
+    int i = skipCfws(value, 0);
+    if (i < value.length() && value.charAt(i) == '"') {
+      StringBuilder id = new StringBuilder();
+      for (i++; i < value.length() && value.charAt(i) != '"'; i++) {
+        char c = value.charAt(i);
+        if (c == '\\' && i + 1 < value.length()) {
+          c = value.charAt(++i);
+        }
+        id.append(c);
+      }
+      return id.toString();
+    }
+    int start = i;
+    while (i < value.length() && " \t;(".indexOf(value.charAt(i)) < 0) {
+      i++;
+    }
+    return value.substring(start, i);
+  }
+
+  /** The index after white space and (nested) comments from {@code i}. */
+  private static int skipCfws(String value, int i) {
+    int depth = 0;
+    for (; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\\' && depth > 0) {
+        i++;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')' && depth > 0) {
+        depth--;
+      } else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+        return i;
+      }
+    }
+    return i;
   }
 
   private static void checkAuthservId(String authservId) {

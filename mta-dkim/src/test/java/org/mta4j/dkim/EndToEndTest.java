@@ -161,4 +161,54 @@ class EndToEndTest {
                 assertThat(t)
                     .startsWith("Authentication-Results: mx.example.org;\r\n\tdkim=none\r\n"));
   }
+
+  @Test
+  void anAuthenticationResultsFieldThatClaimsOurAuthservIdIsRemovedAndOthersStay()
+      throws IOException {
+    DkimVerifier verifier = new DkimVerifier(new FakeDnsResolver(), Clock.systemUTC());
+    List<byte[]> delivered = new ArrayList<>();
+    Mta mta =
+        Mta.builder()
+            .hostname("mx.example.org")
+            .localDomains("example.org")
+            .localDelivery(
+                delivery -> {
+                  try (InputStream in = delivery.openContent()) {
+                    synchronized (delivered) {
+                      delivered.add(in.readAllBytes());
+                    }
+                  }
+                })
+            .contentStep(verifier.authenticationResultsStep("mx.example.org"))
+            .build();
+    closeables.add(mta);
+    String forged =
+        "From: sender@example.test\r\n"
+            + "Authentication-Results: mx.example.org;\r\n\tdkim=pass header.d=bank.example\r\n"
+            + "Authentication-Results: (forged) \"MX.Example.Org\"; spf=pass\r\n"
+            + "Authentication-Results: relay.example.net; dkim=pass header.d=example.test\r\n"
+            + "Subject: please pay\r\n\r\nbody\r\n";
+
+    mta.submit("sender@example.test", List.of("receiver@example.org"), forged.getBytes(UTF_8));
+    mta.deliverDue(Clock.systemUTC().instant());
+
+    String text = new String(delivered.getFirst(), UTF_8);
+    assertThat(text)
+        .startsWith("Authentication-Results: mx.example.org;\r\n\tdkim=none\r\n")
+        .contains("Authentication-Results: relay.example.net; dkim=pass header.d=example.test\r\n")
+        .doesNotContain("bank.example")
+        .doesNotContain("forged");
+    assertThat(text.split("Authentication-Results: mx.example.org", -1)).hasSize(2);
+  }
+
+  @Test
+  void theAuthservIdIsReadPastCommentsAndQuotes() {
+    assertThat(DkimVerifier.authservIdOf("mx.example.org; dkim=pass")).isEqualTo("mx.example.org");
+    assertThat(DkimVerifier.authservIdOf(" (a (nested) comment)\r\n\tmx.example.org 1; none"))
+        .isEqualTo("mx.example.org");
+    assertThat(DkimVerifier.authservIdOf("\"mx.ex\\ample.org\"; none")).isEqualTo("mx.example.org");
+    assertThat(DkimVerifier.authservIdOf("mx.example.org(comment); none"))
+        .isEqualTo("mx.example.org");
+    assertThat(DkimVerifier.authservIdOf("  ")).isEmpty();
+  }
 }

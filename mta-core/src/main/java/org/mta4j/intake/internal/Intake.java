@@ -17,8 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.stream.EntityState;
+import org.apache.james.mime4j.stream.Field;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
+import org.apache.james.mime4j.util.ByteSequence;
+import org.apache.james.mime4j.util.MimeUtil;
 import org.mta4j.intake.ContentStep;
 import org.mta4j.intake.IntakeMessage;
 import org.mta4j.queue.NewMessage;
@@ -62,6 +65,9 @@ public final class Intake {
   private final QueuedListener listener;
   private final List<ContentStep> steps;
 
+  /** The steps that may remove arriving header fields (those that override {@code removes}). */
+  private final List<ContentStep> removers;
+
   public Intake(
       QueueStore store,
       String hostname,
@@ -77,6 +83,7 @@ public final class Intake {
     this.maxMessageSize = maxMessageSize;
     this.listener = listener;
     this.steps = List.copyOf(steps);
+    this.removers = this.steps.stream().filter(Intake::overridesRemoves).toList();
   }
 
   /** A new queue id, for a server transaction that wants it before the content arrives. */
@@ -105,15 +112,17 @@ public final class Intake {
     }
     List<Recipient> unique = dedup(recipients);
     NewMessage message = new NewMessage(id, reversePath, unique, parameters, clock.instant());
-    HeaderBlock head;
+    HeaderBlock arrived;
     try (InputStream in = content.open()) {
-      head = HeaderBlock.read(in, HEADER_SCAN_LIMIT);
+      arrived = HeaderBlock.read(in, HEADER_SCAN_LIMIT);
     }
+    long consumed = arrived.length();
+    HeaderBlock head = withoutRemovedFields(arrived, id);
     byte[] added = missingHeaders(head, id);
     IntakeMessage.Content composed =
         () -> {
           InputStream in = content.open();
-          in.skipNBytes(head.length());
+          in.skipNBytes(consumed);
           return compose(head, added, in);
         };
     byte[] stepHeaders = runSteps(new IntakeMessage(id, reversePath, unique, parameters, composed));
@@ -181,15 +190,101 @@ public final class Intake {
     return b.toString().getBytes(StandardCharsets.US_ASCII);
   }
 
-  /** The header field names present, lower-cased, as mime4j reads them. */
-  private static Set<String> fieldNames(HeaderBlock head) {
-    Set<String> names = new HashSet<>();
+  /**
+   * The header block without the fields a step removes ({@link ContentStep#removes}). The block is
+   * rebuilt only when a field goes, and only when mime4j's fields account for every byte of it;
+   * otherwise it is kept as it arrived (with a WARN), never shortened by a misread.
+   */
+  private HeaderBlock withoutRemovedFields(HeaderBlock head, String id) {
+    if (!head.found() || removers.isEmpty()) {
+      return head;
+    }
+    List<RawField> fields = rawFields(head);
+    ByteArrayOutputStream kept = new ByteArrayOutputStream(head.length());
+    long accounted = 0;
+    int removed = 0;
+    for (RawField f : fields) {
+      accounted += f.raw.length + 2;
+      if (stepsRemove(f)) {
+        removed++;
+      } else {
+        kept.write(f.raw, 0, f.raw.length);
+        kept.write('\r');
+        kept.write('\n');
+      }
+    }
+    if (removed == 0) {
+      return head;
+    }
+    if (accounted != head.headerLength()) {
+      log.warn(
+          "{}: not removing {} header field(s): the header did not parse cleanly", id, removed);
+      return head;
+    }
+    log.info("{}: removed {} header field(s) at intake", id, removed);
+    int headerLength = kept.size();
+    kept.write(head.bytes(), head.headerLength(), head.length() - head.headerLength());
+    byte[] bytes = kept.toByteArray();
+    return new HeaderBlock(bytes, bytes.length, headerLength, true);
+  }
+
+  private static boolean overridesRemoves(ContentStep step) {
+    try {
+      return step.getClass().getMethod("removes", String.class, String.class).getDeclaringClass()
+          != ContentStep.class;
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private boolean stepsRemove(RawField f) {
+    for (ContentStep step : removers) {
+      if (step.removes(f.name, f.value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A header field as it arrived: name, unfolded body, and its bytes without the final CRLF. */
+  private record RawField(String name, String value, byte[] raw) {}
+
+  /** The fields of the header block, in order, as mime4j reads them. */
+  private static List<RawField> rawFields(HeaderBlock head) {
+    List<RawField> fields = new ArrayList<>();
     MimeTokenStream tokens = new MimeTokenStream(MimeConfig.PERMISSIVE);
+    tokens.parse(new ByteArrayInputStream(headerWithEnd(head)));
+    try {
+      for (EntityState s = tokens.getState();
+          s != EntityState.T_END_HEADER && s != EntityState.T_END_OF_STREAM;
+          s = tokens.next()) {
+        if (s == EntityState.T_FIELD) {
+          Field f = tokens.getField();
+          ByteSequence raw = f.getRaw();
+          String body = f.getBody() == null ? "" : f.getBody();
+          fields.add(new RawField(f.getName(), MimeUtil.unfold(body).strip(), raw.toByteArray()));
+        }
+      }
+    } catch (MimeException | IOException e) {
+      log.debug("header scan stopped: {}", e.toString());
+    }
+    return fields;
+  }
+
+  /** The header lines and the empty line that ends them. */
+  private static byte[] headerWithEnd(HeaderBlock head) {
     ByteArrayOutputStream header = new ByteArrayOutputStream(head.headerLength() + 2);
     header.write(head.bytes(), 0, head.headerLength());
     header.write('\r');
     header.write('\n');
-    tokens.parse(new ByteArrayInputStream(header.toByteArray()));
+    return header.toByteArray();
+  }
+
+  /** The header field names present, lower-cased, as mime4j reads them. */
+  private static Set<String> fieldNames(HeaderBlock head) {
+    Set<String> names = new HashSet<>();
+    MimeTokenStream tokens = new MimeTokenStream(MimeConfig.PERMISSIVE);
+    tokens.parse(new ByteArrayInputStream(headerWithEnd(head)));
     try {
       for (EntityState s = tokens.getState();
           s != EntityState.T_END_HEADER && s != EntityState.T_END_OF_STREAM;
