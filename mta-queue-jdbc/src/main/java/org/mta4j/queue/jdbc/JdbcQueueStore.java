@@ -51,13 +51,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Durability.</b> {@link #enqueue} returns after the transaction that holds the whole message
  * (envelope and every content chunk) committed: on PostgreSQL that is on disk (with its default
- * {@code synchronous_commit = on}). H2 writes a commit to its file at once only with {@code
- * WRITE_DELAY=0} (in the JDBC URL, {@code ;WRITE_DELAY=0}); with its default of 500 ms a killed JVM
- * loses the commits of the last half second, and {@link Builder#build} logs a WARN saying so (and
- * one for an in-memory database). With {@code WRITE_DELAY=0} a killed JVM loses nothing (the kill
- * test shows it); whether a commit also survives a power cut is up to H2's file writes, which this
- * store does not control. PostgreSQL fsyncs every commit. A failed enqueue rolls back: nothing of
- * the message remains.
+ * {@code synchronous_commit = on}). <b>H2 is not crash-safe</b>: it keeps a commit in memory for
+ * {@code WRITE_DELAY} (500 ms by default), and even with {@code WRITE_DELAY=0} mta4j's kill test
+ * ({@code kill -9} while SMTP sessions send) lost acknowledged messages in some runs. {@link
+ * Builder#build} logs a WARN for every H2 database; use PostgreSQL, or the file queue, for mail
+ * that must not be lost. A failed enqueue rolls back: nothing of the message remains.
  *
  * <p><b>Several nodes.</b> {@link #claimDue} locks due rows with {@code SELECT … FOR UPDATE SKIP
  * LOCKED}, so nodes claiming at once take different messages without waiting for each other, and
@@ -801,10 +799,11 @@ public final class JdbcQueueStore implements QueueStore {
   }
 
   /**
-   * What an H2 database would lose of the mail it acknowledged if the JVM were killed, or empty
-   * when nothing: an in-memory database loses everything at exit; a file database with a {@code
-   * WRITE_DELAY} above 0 (500 ms by default) keeps commits in memory that long before writing them
-   * to its file.
+   * What an H2 database can lose of the mail it acknowledged, or empty when the database is not H2.
+   * An in-memory database loses everything when the JVM exits. A file database keeps each commit in
+   * memory for {@code WRITE_DELAY} ms (500 by default) before writing it, and even with {@code
+   * WRITE_DELAY=0} it did not survive {@code kill -9} reliably in mta4j's kill test (see the module
+   * README), so it is for development and tests, not for mail that must not be lost.
    */
   static Optional<String> h2DurabilityWarning(Connection c) throws SQLException {
     String url = c.getMetaData().getURL();
@@ -812,29 +811,33 @@ public final class JdbcQueueStore implements QueueStore {
       return Optional.of(
           "JDBC queue on an in-memory H2 database ("
               + url
-              + "): every queued message is LOST when the JVM exits. Use a file database with"
-              + " ;WRITE_DELAY=0, or PostgreSQL");
+              + "): every queued message is LOST when the JVM exits. Use PostgreSQL or the file"
+              + " queue (mta-queue-file) for mail that must not be lost");
     }
-    int delay;
+    int delay = -1;
     try (Statement s = c.createStatement();
         ResultSet r =
             s.executeQuery(
                 "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
                     + " WHERE SETTING_NAME = 'WRITE_DELAY'")) {
-      if (!r.next()) {
-        return Optional.empty();
+      if (r.next()) {
+        delay = Integer.parseInt(r.getString(1).trim());
       }
-      delay = Integer.parseInt(r.getString(1).trim());
     }
-    if (delay <= 0) {
-      return Optional.empty();
-    }
+    String lag =
+        delay > 0
+            ? " (here WRITE_DELAY="
+                + delay
+                + ": a commit reaches the file up to "
+                + delay
+                + " ms later)"
+            : "";
     return Optional.of(
-        "JDBC queue on H2 with WRITE_DELAY="
-            + delay
-            + ": H2 writes a commit to its file up to "
-            + delay
-            + " ms later, so a killed JVM LOSES the mail it acknowledged in that time. Add"
-            + " ;WRITE_DELAY=0 to the JDBC URL (or run SET WRITE_DELAY 0), or use PostgreSQL");
+        "JDBC queue on H2"
+            + lag
+            + ": H2 can LOSE mail it acknowledged when the JVM is killed or crashes; in mta4j's"
+            + " kill test it lost acknowledged messages with WRITE_DELAY=500 and, in some runs,"
+            + " with WRITE_DELAY=0 too. Use PostgreSQL or the file queue (mta-queue-file) for mail"
+            + " that must not be lost");
   }
 }

@@ -19,9 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.mta4j.Mta;
 import org.mta4j.delivery.LocalDelivery;
@@ -33,15 +30,13 @@ import org.mta4j.queue.RecipientState;
 import org.mta4j.server.Listener;
 
 /**
- * One mta4j node in a JVM of its own, for {@link MultiNodeTest} and {@link JdbcKillTest}: an {@link
- * Mta} on a {@link JdbcQueueStore} over PostgreSQL, listening on a free loopback port (written to
- * the port file once it accepts), with a local delivery hook that appends {@code <node> <X-Test-Id>
- * <queue id> <delivered> <claimed> <lease expiry>} (epoch ms) to the delivery log and fsyncs (group
- * commit) before it returns. Runs until killed.
+ * One mta4j node in a JVM of its own, for {@link MultiNodeTest} and {@link PostgresKillTest}: an
+ * {@link Mta} on a {@link JdbcQueueStore} over PostgreSQL, listening on a free loopback port
+ * (written to the port file once it accepts), with a local delivery hook that appends {@code <node>
+ * <X-Test-Id> <queue id> <delivered> <claimed> <lease expiry>} (epoch ms) to the delivery log and
+ * fsyncs (group commit) before it returns. Runs until killed.
  *
- * <p>Arguments: JDBC URL, delivery log, port file, node name, lease in seconds, and optionally a
- * status file, into which the node writes how many messages its queue holds, every 100 ms (for an
- * embedded H2 database, which no other JVM can open while the node has it).
+ * <p>Arguments: JDBC URL, delivery log, port file, node name, lease in seconds.
  */
 public final class NodeChild {
   private NodeChild() {}
@@ -73,24 +68,7 @@ public final class NodeChild {
     Path temp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
     Files.writeString(temp, Integer.toString(mta.port()), US_ASCII);
     Files.move(temp, portFile, StandardCopyOption.ATOMIC_MOVE);
-    if (args.length > 5) {
-      Path status = Path.of(args[5]);
-      ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
-      reporter.scheduleWithFixedDelay(
-          () -> writeQueued(store, status), 0, 100, TimeUnit.MILLISECONDS);
-    }
     new CountDownLatch(1).await(); // until killed
-  }
-
-  private static void writeQueued(QueueStore store, Path status) {
-    try {
-      int queued = store.list(QueueFilter.all(Instant.now())).size();
-      Path temp = status.resolveSibling(status.getFileName() + ".tmp");
-      Files.writeString(temp, Integer.toString(queued), US_ASCII);
-      Files.move(temp, status, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | RuntimeException e) {
-      System.out.println("status: " + e); // the next round tries again
-    }
   }
 
   /** The delivery record: one fsynced line per delivered message, shared by every node. */
