@@ -265,29 +265,16 @@ public final class Peers {
 
     boolean finished;
     try {
+      // A second, short chance before the verdict: a VM whose clock jumps (a paused or restored
+      // CI machine) can end the first wait early while the peer is just finishing.
       finished =
-          process.waitFor(remaining(deadline), TimeUnit.NANOSECONDS)
-              && join(outReader, remaining(deadline))
-              && join(errReader, remaining(deadline));
+          finishedBy(process, outReader, errReader, deadline)
+              || finishedBy(
+                  process, outReader, errReader, System.nanoTime() + GRACE_AFTER_TIMEOUT.toNanos());
     } catch (InterruptedException e) {
       killTree(process);
       Thread.currentThread().interrupt();
       return Assertions.fail("interrupted while running " + command, e);
-    }
-    if (!finished) {
-      // A second, short chance before the verdict: a VM whose clock jumps (a paused or restored
-      // CI machine) can end the first wait early while the peer is just finishing.
-      try {
-        long graceDeadline = System.nanoTime() + GRACE_AFTER_TIMEOUT.toNanos();
-        finished =
-            process.waitFor(remaining(graceDeadline), TimeUnit.NANOSECONDS)
-                && join(outReader, remaining(graceDeadline))
-                && join(errReader, remaining(graceDeadline));
-      } catch (InterruptedException e) {
-        killTree(process);
-        Thread.currentThread().interrupt();
-        return Assertions.fail("interrupted while running " + command, e);
-      }
     }
     if (!finished) {
       killTree(process);
@@ -363,6 +350,14 @@ public final class Peers {
       thread.join(Duration.ofNanos(nanos));
     }
     return !thread.isAlive();
+  }
+
+  /** Whether the process ended and both outputs reached end of file by {@code deadline}. */
+  private static boolean finishedBy(Process process, Thread out, Thread err, long deadline)
+      throws InterruptedException {
+    return process.waitFor(remaining(deadline), TimeUnit.NANOSECONDS)
+        && join(out, remaining(deadline))
+        && join(err, remaining(deadline));
   }
 
   private static long remaining(long deadline) {

@@ -122,21 +122,7 @@ class EndToEndTest {
             .txt("ed._domainkey.example.test", DkimKeys.dnsRecord(keys.ed25519().getPublic()));
     DkimVerifier verifier = new DkimVerifier(dns, Clock.systemUTC());
     List<byte[]> delivered = new ArrayList<>();
-    Mta mta =
-        Mta.builder()
-            .hostname("mx.example.org")
-            .localDomains("example.org")
-            .localDelivery(
-                delivery -> {
-                  try (InputStream in = delivery.openContent()) {
-                    synchronized (delivered) {
-                      delivered.add(in.readAllBytes());
-                    }
-                  }
-                })
-            .contentStep(verifier.authenticationResultsStep("mx.example.org"))
-            .build();
-    closeables.add(mta);
+    Mta mta = receivingMta(verifier, delivered);
 
     mta.submit("sender@example.test", List.of("receiver@example.org"), signed);
     mta.submit("sender@example.test", List.of("receiver@example.org"), message);
@@ -167,21 +153,7 @@ class EndToEndTest {
       throws IOException {
     DkimVerifier verifier = new DkimVerifier(new FakeDnsResolver(), Clock.systemUTC());
     List<byte[]> delivered = new ArrayList<>();
-    Mta mta =
-        Mta.builder()
-            .hostname("mx.example.org")
-            .localDomains("example.org")
-            .localDelivery(
-                delivery -> {
-                  try (InputStream in = delivery.openContent()) {
-                    synchronized (delivered) {
-                      delivered.add(in.readAllBytes());
-                    }
-                  }
-                })
-            .contentStep(verifier.authenticationResultsStep("mx.example.org"))
-            .build();
-    closeables.add(mta);
+    Mta mta = receivingMta(verifier, delivered);
     String forged =
         "From: sender@example.test\r\n"
             + "Authentication-Results: mx.example.org;\r\n\tdkim=pass header.d=bank.example\r\n"
@@ -210,5 +182,25 @@ class EndToEndTest {
     assertThat(DkimVerifier.authservIdOf("mx.example.org(comment); none"))
         .isEqualTo("mx.example.org");
     assertThat(DkimVerifier.authservIdOf("  ")).isEmpty();
+  }
+
+  /** mx.example.org with the verifier step, delivering locally into {@code delivered}. */
+  private Mta receivingMta(DkimVerifier verifier, List<byte[]> delivered) {
+    Mta mta =
+        Mta.builder()
+            .hostname("mx.example.org")
+            .localDomains("example.org")
+            .localDelivery(
+                delivery -> {
+                  try (InputStream in = delivery.openContent()) {
+                    synchronized (delivered) {
+                      delivered.add(in.readAllBytes());
+                    }
+                  }
+                })
+            .contentStep(verifier.authenticationResultsStep("mx.example.org"))
+            .build();
+    closeables.add(mta);
+    return mta;
   }
 }

@@ -15,12 +15,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.Field;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
-import org.apache.james.mime4j.util.ByteSequence;
 import org.apache.james.mime4j.util.MimeUtil;
 import org.mta4j.intake.ContentStep;
 import org.mta4j.intake.IntakeMessage;
@@ -252,51 +252,42 @@ public final class Intake {
   /** The fields of the header block, in order, as mime4j reads them. */
   private static List<RawField> rawFields(HeaderBlock head) {
     List<RawField> fields = new ArrayList<>();
-    MimeTokenStream tokens = new MimeTokenStream(MimeConfig.PERMISSIVE);
-    tokens.parse(new ByteArrayInputStream(headerWithEnd(head)));
-    try {
-      for (EntityState s = tokens.getState();
-          s != EntityState.T_END_HEADER && s != EntityState.T_END_OF_STREAM;
-          s = tokens.next()) {
-        if (s == EntityState.T_FIELD) {
-          Field f = tokens.getField();
-          ByteSequence raw = f.getRaw();
+    forEachField(
+        head,
+        f -> {
           String body = f.getBody() == null ? "" : f.getBody();
-          fields.add(new RawField(f.getName(), MimeUtil.unfold(body).strip(), raw.toByteArray()));
-        }
-      }
-    } catch (MimeException | IOException e) {
-      log.debug("header scan stopped: {}", e.toString());
-    }
+          fields.add(
+              new RawField(f.getName(), MimeUtil.unfold(body).strip(), f.getRaw().toByteArray()));
+        });
     return fields;
-  }
-
-  /** The header lines and the empty line that ends them. */
-  private static byte[] headerWithEnd(HeaderBlock head) {
-    ByteArrayOutputStream header = new ByteArrayOutputStream(head.headerLength() + 2);
-    header.write(head.bytes(), 0, head.headerLength());
-    header.write('\r');
-    header.write('\n');
-    return header.toByteArray();
   }
 
   /** The header field names present, lower-cased, as mime4j reads them. */
   private static Set<String> fieldNames(HeaderBlock head) {
     Set<String> names = new HashSet<>();
+    forEachField(head, f -> names.add(f.getName().toLowerCase(Locale.ROOT)));
+    return names;
+  }
+
+  /** Hands each field of the header block to {@code action}, in order, as mime4j reads them. */
+  private static void forEachField(HeaderBlock head, Consumer<Field> action) {
+    ByteArrayOutputStream header = new ByteArrayOutputStream(head.headerLength() + 2);
+    header.write(head.bytes(), 0, head.headerLength());
+    header.write('\r');
+    header.write('\n');
     MimeTokenStream tokens = new MimeTokenStream(MimeConfig.PERMISSIVE);
-    tokens.parse(new ByteArrayInputStream(headerWithEnd(head)));
+    tokens.parse(new ByteArrayInputStream(header.toByteArray()));
     try {
       for (EntityState s = tokens.getState();
           s != EntityState.T_END_HEADER && s != EntityState.T_END_OF_STREAM;
           s = tokens.next()) {
         if (s == EntityState.T_FIELD) {
-          names.add(tokens.getField().getName().toLowerCase(Locale.ROOT));
+          action.accept(tokens.getField());
         }
       }
     } catch (MimeException | IOException e) {
       log.debug("header scan stopped: {}", e.toString());
     }
-    return names;
   }
 
   /** Drops repeated recipients (same local part, same domain ignoring case); the first wins. */
