@@ -119,6 +119,8 @@ final class FaultProxy implements AutoCloseable {
         server.connect(target, CONNECT_TIMEOUT_MILLIS);
         server.setTcpNoDelay(true);
         client.setTcpNoDelay(true);
+        // the server trusts the kit for the PROXY protocol, so sessions see the real client
+        server.getOutputStream().write(proxyHeader(client));
         transcript.note(
             link.generation, number, "connected from " + client.getRemoteSocketAddress());
         link.start();
@@ -126,6 +128,25 @@ final class FaultProxy implements AutoCloseable {
         link.abort("cannot reach the server: " + e);
       }
     }
+  }
+
+  /** A PROXY protocol v1 line naming the client and the address it connected to. */
+  static byte[] proxyHeader(Socket client) {
+    InetSocketAddress from = (InetSocketAddress) client.getRemoteSocketAddress();
+    InetSocketAddress to = (InetSocketAddress) client.getLocalSocketAddress();
+    String family = from.getAddress() instanceof java.net.Inet6Address ? "TCP6" : "TCP4";
+    return ("PROXY "
+            + family
+            + " "
+            + from.getAddress().getHostAddress()
+            + " "
+            + to.getAddress().getHostAddress()
+            + " "
+            + from.getPort()
+            + " "
+            + to.getPort()
+            + "\r\n")
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
 
   private static void closeQuietly(Socket s) {

@@ -95,7 +95,7 @@ public final class MtaServer
     Mta.Builder b =
         Mta.builder()
             .hostname(settings.hostname)
-            .listener(Listener.smtp("127.0.0.1", 0))
+            .listener(Listener.smtp("127.0.0.1", 0).withProxyProtocolFrom("127.0.0.0/8"))
             .maxMessageSize(settings.maxMessageSize)
             .shutdownGrace(Duration.ofSeconds(1))
             .policy(

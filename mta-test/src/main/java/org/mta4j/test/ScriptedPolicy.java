@@ -81,16 +81,21 @@ final class ScriptedPolicy implements SmtpPolicy {
           return reply.isTransientFailure() ? Decision.tempFail(reply) : Decision.reject(reply);
         }
         case FaultScript.Disconnect x -> {
-          abortByServerSidePort.test(session.client().getPort());
+          abortByServerSidePort.test(proxySidePort(session));
           return Decision.disconnect(HANG_UP);
         }
         case FaultScript.Stall s -> {
           script.pause(FaultScript.MAX_STALL);
-          abortByServerSidePort.test(session.client().getPort());
+          abortByServerSidePort.test(proxySidePort(session));
           return Decision.disconnect(HANG_UP);
         }
       }
     }
     return Decision.proceed();
+  }
+
+  /** The port of the kit's connection to the server (the PROXY peer, or the client itself). */
+  private static int proxySidePort(SessionInfo session) {
+    return (session.proxy() != null ? session.proxy() : session.client()).getPort();
   }
 }

@@ -1,5 +1,6 @@
 package org.mta4j.test;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +11,12 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.time.Duration;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -149,5 +156,44 @@ class RecordingTest {
     assertThatThrownBy(() -> MtaServer.builder().requireAuth().build())
         .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(mail::certificatePem).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  @Order(7)
+  void theSessionSeesTheClientsOwnAddressAndPortThroughTheKitsProxy() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), mail.port())) {
+      socket.setSoTimeout(5000);
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII));
+      OutputStream out = socket.getOutputStream();
+      assertThat(reply(in)).startsWith("220 ");
+      for (String[] step :
+          new String[][] {
+            {"EHLO client.test", "250 "},
+            {"MAIL FROM:<a@client.test>", "250 "},
+            {"RCPT TO:<bob@example.test>", "250 "},
+            {"DATA", "354 "},
+            {"Subject: where from\r\n\r\nhi\r\n.", "250 "},
+            {"QUIT", "221 "}
+          }) {
+        out.write((step[0] + "\r\n").getBytes(US_ASCII));
+        out.flush();
+        assertThat(reply(in)).as(step[0]).startsWith(step[1]);
+      }
+
+      RecordedMessage r = mail.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+      assertThat(r.session().client().getPort()).isEqualTo(socket.getLocalPort());
+      assertThat(r.session().proxy()).as("the kit's proxy, which sent a PROXY line").isNotNull();
+      assertThat(mail.transcript()).noneMatch(line -> line.contains("PROXY"));
+    }
+  }
+
+  /** The last line of a (possibly multi-line) reply. */
+  private static String reply(BufferedReader in) throws IOException {
+    String line = in.readLine();
+    while (line != null && line.length() > 3 && line.charAt(3) == '-') {
+      line = in.readLine();
+    }
+    return line;
   }
 }
