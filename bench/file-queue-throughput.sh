@@ -35,21 +35,9 @@ command -v smtp-source >/dev/null && command -v postfix >/dev/null \
   || { echo "smtp-source/postfix not found: apt-get install postfix" >&2; exit 2; }
 ulimit -n 65536 2>/dev/null || true
 
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-  mkdir -p "$BENCH_DIR/target"
-  build_log="$BENCH_DIR/target/build.log"
-  if ! { (cd "$ROOT" && { ./mvnw -q -o install -Dmaven.test.skip=true \
-          || ./mvnw -q install -Dmaven.test.skip=true; }) \
-      && (cd "$BENCH_DIR" && { "$ROOT/mvnw" -q -o package || "$ROOT/mvnw" -q package; }); \
-      } >"$build_log" 2>&1; then
-    cat "$build_log" >&2
-    echo "build failed (log: $build_log)" >&2
-    exit 2
-  fi
-  echo "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( \
-    [[ -n $(git -C "$ROOT" status --porcelain -- mta-core/src/main mta-queue-file/src/main 2>/dev/null) ]] \
-    && echo ' + uncommitted changes in mta-core/mta-queue-file')" >"$BENCH_DIR/target/built-from.txt"
-fi
+# shellcheck source=lib/build.sh
+source "$BENCH_DIR/lib/build.sh"
+bench_build
 
 # The disk's serial fsync rate: 2,000 x (4 KB write + fsync) with dd oflag=dsync, in /tmp.
 fsync_rate() {

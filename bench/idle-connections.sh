@@ -18,23 +18,9 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "# ulimit -n $(ulimit -n)"
 
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-  mkdir -p "$BENCH_DIR/target"
-  build_log="$BENCH_DIR/target/build.log"
-  # offline first (fast); online only if something is not in ~/.m2 yet (a fresh machine)
-  if ! { (cd "$ROOT" && { ./mvnw -q -o install -Dmaven.test.skip=true \
-          || ./mvnw -q install -Dmaven.test.skip=true; }) \
-      && (cd "$BENCH_DIR" && { "$ROOT/mvnw" -q -o package || "$ROOT/mvnw" -q package; }); \
-      } >"$build_log" 2>&1; then
-    cat "$build_log" >&2
-    echo "build failed (log: $build_log)" >&2
-    exit 2
-  fi
-  # which mta4j the jars in target/lib are, for the logs (also when BENCH_SKIP_BUILD=1 later)
-  echo "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( \
-    [[ -n $(git -C "$ROOT" status --porcelain -- mta-core/src/main 2>/dev/null) ]] \
-    && echo ' + uncommitted mta-core changes')" >"$BENCH_DIR/target/built-from.txt"
-fi
+# shellcheck source=lib/build.sh
+source "$BENCH_DIR/lib/build.sh"
+bench_build
 
 mkdir -p "$BENCH_DIR/target/results"
 rc=0

@@ -29,18 +29,9 @@ command -v smtp-sink >/dev/null || { echo "smtp-sink not found: apt-get install 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [[ -x $PGBIN/initdb ]] || { echo "PostgreSQL not found: apt-get install postgresql" >&2; exit 2; }
 
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-  mkdir -p "$BENCH_DIR/target"
-  build_log="$BENCH_DIR/target/build.log"
-  if ! { (cd "$ROOT" && { ./mvnw -q -o install -Dmaven.test.skip=true \
-          || ./mvnw -q install -Dmaven.test.skip=true; }) \
-      && (cd "$BENCH_DIR" && { "$ROOT/mvnw" -q -o package || "$ROOT/mvnw" -q package; }); \
-      } >"$build_log" 2>&1; then
-    cat "$build_log" >&2
-    echo "build failed (log: $build_log)" >&2
-    exit 2
-  fi
-fi
+# shellcheck source=lib/build.sh
+source "$BENCH_DIR/lib/build.sh"
+bench_build
 
 
 WORK=$(mktemp -d /tmp/mta4j-jdbc-bench.XXXXXX)

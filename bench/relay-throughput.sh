@@ -40,22 +40,9 @@ command -v smtp-source >/dev/null && command -v smtp-sink >/dev/null && command 
   || { echo "smtp-source/smtp-sink/postfix not found: apt-get install postfix" >&2; exit 2; }
 ulimit -n 65536 2>/dev/null || true
 
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-  mkdir -p "$BENCH_DIR/target"
-  build_log="$BENCH_DIR/target/build.log"
-  # offline first (fast); online only if something is not in ~/.m2 yet (a fresh machine)
-  if ! { (cd "$ROOT" && { ./mvnw -q -o install -Dmaven.test.skip=true \
-          || ./mvnw -q install -Dmaven.test.skip=true; }) \
-      && (cd "$BENCH_DIR" && { "$ROOT/mvnw" -q -o package || "$ROOT/mvnw" -q package; }); \
-      } >"$build_log" 2>&1; then
-    cat "$build_log" >&2
-    echo "build failed (log: $build_log)" >&2
-    exit 2
-  fi
-  echo "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( \
-    [[ -n $(git -C "$ROOT" status --porcelain -- mta-core/src/main 2>/dev/null) ]] \
-    && echo ' + uncommitted mta-core changes')" >"$BENCH_DIR/target/built-from.txt"
-fi
+# shellcheck source=lib/build.sh
+source "$BENCH_DIR/lib/build.sh"
+bench_build
 
 mkdir -p "$BENCH_DIR/target/results"
 rc=0

@@ -83,4 +83,46 @@ public final class GeneratedContent extends InputStream {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * Reads {@code back} to its end and compares it with this content: a line starting with {@code
+   * OK} (or {@code MISMATCH}) and the size read, then {@code extra}, the digests and the JVM's
+   * maximum heap, for a child JVM to print.
+   */
+  public String readBackReport(InputStream back, String extra) throws java.io.IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    long read = 0;
+    byte[] buf = new byte[8192];
+    for (int n; (n = back.read(buf)) >= 0; ) {
+      digest.update(buf, 0, n);
+      read += n;
+    }
+    String readBack = HexFormat.of().formatHex(digest.digest());
+    String written = sha256();
+    return (readBack.equals(written) && read == size ? "OK " : "MISMATCH ")
+        + "size="
+        + read
+        + extra
+        + " written="
+        + written
+        + " read="
+        + readBack
+        + " maxHeap="
+        + Runtime.getRuntime().maxMemory();
+  }
+
+  /** A one-recipient envelope, as the large-content tests enqueue this content under. */
+  public static org.mta4j.queue.NewMessage envelope(String id) {
+    return new org.mta4j.queue.NewMessage(
+        id,
+        "a@sender.test",
+        java.util.List.of(org.mta4j.smtp.Recipient.of("b@example.org")),
+        org.mta4j.smtp.MailParameters.NONE,
+        java.time.Instant.parse("2026-03-02T10:00:00Z"));
+  }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 
 /**
  * The SMTP side of a store's kill test: sessions that send numbered messages to a child MTA until
@@ -251,6 +253,30 @@ public final class KillTestDriver {
     assertThat(lost).as("acknowledged but never delivered (seed %d)", seed).isEmpty();
     assertThat(unexplained).as("duplicates not explained by a kill (seed %d)", seed).isEmpty();
     assertThat(byTestId.keySet()).as("delivered but never sent").allMatch(sent::containsKey);
+  }
+
+  /**
+   * Kills the child at a random moment of its start-up (JVM, store open and recovery, MTA start),
+   * 60 to 300 ms after it was launched; returns that moment in milliseconds.
+   */
+  public static long killDuringStartup(Process child, Random random, Path log) throws Exception {
+    long at = 60 + random.nextInt(240);
+    assertThat(child.waitFor(at, TimeUnit.MILLISECONDS))
+        .as("child exited by itself: %s", ChildJvm.tail(log, 30))
+        .isFalse();
+    kill(child);
+    return at;
+  }
+
+  /** Waits until the child MTA listens (it writes its port file then); fails if it dies first. */
+  public static int awaitPort(Process child, Path portFile, Path log, Duration timeout)
+      throws IOException {
+    Awaitility.await("the child MTA listens; " + log)
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(10))
+        .failFast("the child died: " + log, () -> !child.isAlive())
+        .until(() -> Files.exists(portFile));
+    return Integer.parseInt(Files.readString(portFile, US_ASCII).strip());
   }
 
   /** SIGKILL (kill -9), and wait for the child to be gone. */

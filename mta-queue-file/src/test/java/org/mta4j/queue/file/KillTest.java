@@ -1,6 +1,5 @@
 package org.mta4j.queue.file;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -64,19 +63,14 @@ class KillTest {
       Process child = startChild(queue, deliveries, portFile, run, log);
       try {
         if (run % 5 == 3) {
-          // a random moment of start-up: JVM, store open and recovery, MTA start
-          long at = 60 + random.nextInt(240);
-          assertThat(child.waitFor(at, TimeUnit.MILLISECONDS))
-              .as("child exited by itself: %s", ChildJvm.tail(log, 30))
-              .isFalse();
-          KillTestDriver.kill(child);
+          long at = KillTestDriver.killDuringStartup(child, random, log);
           startupKills.add(
               at
                   + " ms, "
                   + (Files.readString(log).contains(" open (") ? "after" : "before")
                   + " the store finished opening");
         } else {
-          int port = awaitPort(child, portFile, log);
+          int port = KillTestDriver.awaitPort(child, portFile, log, START_TIMEOUT);
           int acksBeforeKill = 1 + random.nextInt(120);
           driver.sendUntilKilled(child, port, acksBeforeKill, log);
         }
@@ -91,7 +85,7 @@ class KillTest {
     Path log = work.resolve("child-" + finalRun + ".log");
     Process child = startChild(queue, deliveries, work.resolve("port-final"), finalRun, log);
     try {
-      int port = awaitPort(child, work.resolve("port-final"), log);
+      int port = KillTestDriver.awaitPort(child, work.resolve("port-final"), log, START_TIMEOUT);
       driver.resendTheRest(port);
       try {
         await("every acknowledged message delivered and the queue empty; " + log)
@@ -132,15 +126,6 @@ class KillTest {
         deliveries.toString(),
         portFile.toString(),
         Integer.toString(run));
-  }
-
-  private static int awaitPort(Process child, Path portFile, Path log) throws IOException {
-    await("the child MTA listens; " + log)
-        .atMost(START_TIMEOUT)
-        .pollInterval(Duration.ofMillis(10))
-        .failFast("the child died: " + log, () -> !child.isAlive())
-        .until(() -> Files.exists(portFile));
-    return Integer.parseInt(Files.readString(portFile, US_ASCII).strip());
   }
 
   /**

@@ -2,13 +2,6 @@ package org.mta4j.queue.file;
 
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.time.Instant;
-import java.util.HexFormat;
-import java.util.List;
-import org.mta4j.queue.NewMessage;
-import org.mta4j.smtp.MailParameters;
-import org.mta4j.smtp.Recipient;
 import org.mta4j.testing.GeneratedContent;
 
 /**
@@ -25,36 +18,11 @@ public final class LargeContentChild {
     long size = Long.parseLong(args[1]) * 1024 * 1024;
     GeneratedContent content = new GeneratedContent(size, 50);
     try (FileQueueStore store = FileQueueStore.builder().directory(dir).open()) {
-      store.enqueue(
-          new NewMessage(
-              "BIG",
-              "a@sender.test",
-              List.of(Recipient.of("b@example.org")),
-              MailParameters.NONE,
-              Instant.parse("2026-03-02T10:00:00Z")),
-          content);
+      store.enqueue(GeneratedContent.envelope("BIG"), content);
     }
-    MessageDigest back = MessageDigest.getInstance("SHA-256");
-    long read = 0;
     try (FileQueueStore store = FileQueueStore.builder().directory(dir).open();
         InputStream in = store.openContent("BIG")) {
-      byte[] buf = new byte[8192];
-      for (int n; (n = in.read(buf)) >= 0; ) {
-        back.update(buf, 0, n);
-        read += n;
-      }
+      System.out.println(content.readBackReport(in, ""));
     }
-    String readBack = HexFormat.of().formatHex(back.digest());
-    String written = content.sha256();
-    System.out.println(
-        (readBack.equals(written) && read == size ? "OK " : "MISMATCH ")
-            + "size="
-            + read
-            + " written="
-            + written
-            + " read="
-            + readBack
-            + " maxHeap="
-            + Runtime.getRuntime().maxMemory());
   }
 }

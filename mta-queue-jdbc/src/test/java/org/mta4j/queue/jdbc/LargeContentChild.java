@@ -1,13 +1,6 @@
 package org.mta4j.queue.jdbc;
 
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.time.Instant;
-import java.util.HexFormat;
-import java.util.List;
-import org.mta4j.queue.NewMessage;
-import org.mta4j.smtp.MailParameters;
-import org.mta4j.smtp.Recipient;
 import org.mta4j.testing.GeneratedContent;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -26,36 +19,10 @@ public final class LargeContentChild {
     long size = Long.parseLong(args[1]) * 1024 * 1024;
     GeneratedContent content = new GeneratedContent(size, 50);
     JdbcQueueStore store = JdbcQueueStore.builder().dataSource(ds).build();
-    store.enqueue(
-        new NewMessage(
-            "BIG",
-            "a@sender.test",
-            List.of(Recipient.of("b@example.org")),
-            MailParameters.NONE,
-            Instant.parse("2026-03-02T10:00:00Z")),
-        content);
-    MessageDigest back = MessageDigest.getInstance("SHA-256");
-    long read = 0;
+    store.enqueue(GeneratedContent.envelope("BIG"), content);
     try (InputStream in = store.openContent("BIG")) {
-      byte[] buf = new byte[8192];
-      for (int n; (n = in.read(buf)) >= 0; ) {
-        back.update(buf, 0, n);
-        read += n;
-      }
+      System.out.println(
+          content.readBackReport(in, " stored=" + store.show("BIG").orElseThrow().size()));
     }
-    String readBack = HexFormat.of().formatHex(back.digest());
-    String written = content.sha256();
-    System.out.println(
-        (readBack.equals(written) && read == size ? "OK " : "MISMATCH ")
-            + "size="
-            + read
-            + " stored="
-            + store.show("BIG").orElseThrow().size()
-            + " written="
-            + written
-            + " read="
-            + readBack
-            + " maxHeap="
-            + Runtime.getRuntime().maxMemory());
   }
 }
