@@ -59,10 +59,8 @@ class MtaServerPropertiesTest {
   @Test
   void tlsFromPemFilesOffersStartTls() {
     Runners.mta()
-        .withPropertyValues(
-            "mta.server.local-domains=local.test",
-            "mta.server.tls.certificate=" + TestCertificates.certificatePem(),
-            "mta.server.tls.private-key=" + TestCertificates.privateKeyPem())
+        .withPropertyValues("mta.server.local-domains=local.test")
+        .withPropertyValues(Runners.serverTls())
         .run(
             context -> {
               int port = context.getBean(Mta.class).port();
@@ -97,11 +95,8 @@ class MtaServerPropertiesTest {
   @Test
   void implicitTlsPortSpeaksTlsFromTheFirstByte() {
     Runners.mta()
-        .withPropertyValues(
-            "mta.server.local-domains=local.test",
-            "mta.server.implicit-tls-port=0",
-            "mta.server.tls.certificate=" + TestCertificates.certificatePem(),
-            "mta.server.tls.private-key=" + TestCertificates.privateKeyPem())
+        .withPropertyValues("mta.server.local-domains=local.test", "mta.server.implicit-tls-port=0")
+        .withPropertyValues(Runners.serverTls())
         .run(
             context -> {
               List<Integer> ports = context.getBean(Mta.class).boundPorts();
@@ -116,11 +111,8 @@ class MtaServerPropertiesTest {
     try (AiosmtpdServer next = AiosmtpdServer.builder().start()) {
       Runners.mta()
           .withPropertyValues(Runners.relayTo(next.port()))
-          .withPropertyValues(
-              "mta.server.trusted-networks=",
-              "mta.server.auth.users.alice=s3cret",
-              "mta.server.tls.certificate=" + TestCertificates.certificatePem(),
-              "mta.server.tls.private-key=" + TestCertificates.privateKeyPem())
+          .withPropertyValues("mta.server.trusted-networks=", "mta.server.auth.users.alice=s3cret")
+          .withPropertyValues(Runners.serverTls())
           .run(
               context -> {
                 int port = context.getBean(Mta.class).port();

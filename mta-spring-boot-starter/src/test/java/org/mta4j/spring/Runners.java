@@ -2,6 +2,7 @@ package org.mta4j.spring;
 
 import org.mta4j.spring.autoconfigure.MtaActuatorAutoConfiguration;
 import org.mta4j.spring.autoconfigure.MtaAutoConfiguration;
+import org.mta4j.testing.TestCertificates;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -30,6 +31,14 @@ final class Runners {
   static String[] relayTo(int port) {
     return new String[] {
       "mta.relay.host=127.0.0.1", "mta.relay.port=" + port, "mta.relay.tls=none"
+    };
+  }
+
+  /** The test certificate and key as the server's PEM files. */
+  static String[] serverTls() {
+    return new String[] {
+      "mta.server.tls.certificate=" + TestCertificates.certificatePem(),
+      "mta.server.tls.private-key=" + TestCertificates.privateKeyPem()
     };
   }
 }

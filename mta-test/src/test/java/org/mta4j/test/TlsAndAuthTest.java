@@ -89,15 +89,7 @@ class TlsAndAuthTest {
 
   @Test
   void pythonWithStartTlsAndLoginDelivers() {
-    String result =
-        PythonSmtplib.send(
-            mail.port(),
-            "bob@example.test",
-            "--starttls",
-            mail.certificatePem().toString(),
-            "--login",
-            "app",
-            "s3cret");
+    String result = sendOverTlsAs("s3cret");
 
     assertThat(result).isEqualTo("{\"outcome\": \"sent\"}");
     RecordedMessage m = mail.awaitMessages(1).get(0);
@@ -107,15 +99,7 @@ class TlsAndAuthTest {
 
   @Test
   void pythonWithStartTlsAndAWrongPasswordIsRefused() {
-    String result =
-        PythonSmtplib.send(
-            mail.port(),
-            "bob@example.test",
-            "--starttls",
-            mail.certificatePem().toString(),
-            "--login",
-            "app",
-            "wrong");
+    String result = sendOverTlsAs("wrong");
 
     assertThat(result).contains("\"outcome\": \"SMTPAuthenticationError\"").contains("535");
   }
@@ -124,18 +108,22 @@ class TlsAndAuthTest {
   void faultsAtPolicyStagesStillWorkInsideTls() {
     mail.on(Stage.RCPT).reply(550, "5.1.1", "No such user here");
 
-    String result =
-        PythonSmtplib.send(
-            mail.port(),
-            "bob@example.test",
-            "--starttls",
-            mail.certificatePem().toString(),
-            "--login",
-            "app",
-            "s3cret");
+    String result = sendOverTlsAs("s3cret");
 
     assertThat(result)
         .isEqualTo(
             "{\"outcome\": \"SMTPRecipientsRefused\", \"refused\": {\"bob@example.test\": 550}}");
+  }
+
+  /** Python's smtplib: STARTTLS trusting the kit's certificate, then AUTH LOGIN as app. */
+  private String sendOverTlsAs(String password) {
+    return PythonSmtplib.send(
+        mail.port(),
+        "bob@example.test",
+        "--starttls",
+        mail.certificatePem().toString(),
+        "--login",
+        "app",
+        password);
   }
 }
